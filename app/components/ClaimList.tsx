@@ -1,0 +1,55 @@
+import type { ArticleQuestion } from "~/models/article.server";
+import { DateText } from "./DateText";
+
+/** The article's dated claims, each a yes/no question with the author's implied view. */
+export function ClaimList({ claims }: { claims: ArticleQuestion[] }) {
+  return (
+    <section aria-labelledby="claims-heading" className="mt-14">
+      <h2 id="claims-heading" className="font-serif text-2xl font-bold sm:text-3xl">
+        Dated claims
+      </h2>
+      <p className="mt-3 text-stone-600 dark:text-stone-300">
+        Checkable predictions the analysis makes along the way, each a yes-or-no question.
+      </p>
+      <ul className="mt-6 grid gap-4">
+        {claims.map((claim) => {
+          const impliedYes = claim.scenarios[0]?.baseline ?? null;
+          return (
+            <li
+              key={claim.id}
+              data-testid="claim"
+              className="rounded-xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900"
+            >
+              <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+                <div>
+                  <h3 className="font-serif text-lg font-bold">{claim.title}</h3>
+                  <p className="mt-1 text-[0.95rem] leading-relaxed text-stone-600 dark:text-stone-300">{claim.description}</p>
+                  {claim.resolvesAt && (
+                    <p className="mt-2 text-sm text-stone-500 dark:text-stone-400">
+                      Resolves <DateText date={claim.resolvesAt} />
+                    </p>
+                  )}
+                </div>
+                <div className="shrink-0 sm:text-right">
+                  {impliedYes === null ? (
+                    <p className="text-sm text-stone-500 dark:text-stone-400">No implied view in the article</p>
+                  ) : (
+                    <>
+                      <p className="font-serif text-2xl font-bold tabular-nums">{Math.round(impliedYes * 100)} % yes</p>
+                      <p className="text-xs text-stone-500 dark:text-stone-400">author’s implied view</p>
+                    </>
+                  )}
+                </div>
+              </div>
+              {claim.baselineNote && impliedYes !== null && (
+                <p className="mt-3 border-t border-stone-100 pt-3 text-sm text-stone-500 dark:border-stone-800 dark:text-stone-400">
+                  {claim.baselineNote}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

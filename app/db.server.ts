@@ -1,0 +1,27 @@
+import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient as PostgresClient } from "../prisma/generated/postgres/client";
+import { PrismaClient as SqliteClient } from "../prisma/generated/sqlite/client";
+import { resolveDatabaseUrl } from "../prisma/database-url";
+
+// Both generated clients expose the same model API; the SQLite one's type stands for both (their
+// `$transaction` option types differ, hence the cast on the PostgreSQL branch).
+export type Db = SqliteClient;
+
+export function createDb(rawUrl?: string): Db {
+  const database = resolveDatabaseUrl(rawUrl);
+  if (database.provider === "postgresql") {
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }) }) as unknown as Db;
+  }
+  return new SqliteClient({ adapter: new PrismaLibSQL({ url: database.url }) });
+}
+
+declare global {
+  // One client per process: in development the Remix build is re-imported on every change.
+  var __crowdlineDb: Db | undefined;
+}
+
+export function getDb(): Db {
+  globalThis.__crowdlineDb ??= createDb();
+  return globalThis.__crowdlineDb;
+}

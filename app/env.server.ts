@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { DatabaseUrlError, resolveDatabaseUrl, type ResolvedDatabase } from "../prisma/database-url";
+
+export class ConfigError extends Error {}
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce
+    .number({ invalid_type_error: "PORT must be a number" })
+    .int("PORT must be a whole number")
+    .min(0, "PORT must be between 0 and 65535")
+    .max(65535, "PORT must be between 0 and 65535")
+    .default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, "REDIS_URL must look like redis://127.0.0.1:6379")
+    .optional(),
+  ALLOWED_ORIGINS: z.string().default(""),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export interface Env {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  host: string;
+  database: ResolvedDatabase;
+  redisUrl: string | undefined;
+  /** Origins other than the app's own that may open a socket or send a form (embeds). */
+  allowedOrigins: string[];
+  logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+}
+
+/** Parses the environment once; throws a ConfigError whose message names the bad setting. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`Invalid setting ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  let database: ResolvedDatabase;
+  try {
+    database = resolveDatabaseUrl(parsed.data.DATABASE_URL);
+  } catch (error) {
+    if (error instanceof DatabaseUrlError) throw new ConfigError(`Invalid setting DATABASE_URL: ${error.message}`);
+    throw error;
+  }
+  const allowedOrigins = parsed.data.ALLOWED_ORIGINS.split(",").map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of allowedOrigins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigError(`Invalid setting ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`);
+    }
+  }
+  return {
+    nodeEnv: parsed.data.NODE_ENV,
+    port: parsed.data.PORT,
+    host: parsed.data.HOST,
+    database,
+    redisUrl: parsed.data.REDIS_URL,
+    allowedOrigins,
+    logLevel: parsed.data.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,68 @@
+// The socket.io wire contract, shared by server and client (docs/REALTIME.md describes it).
+import { z } from "zod";
+
+export const SOCKET_PATH = "/socket.io";
+
+export const questionIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "question ids are letters, digits, - and _");
+
+const probability = z.number().min(0).max(1);
+
+export const aggregationMethodSchema = z.enum(["recency_weighted_median", "median", "geometric_mean_of_odds", "mean"]);
+
+export const aggregateSchema = z.object({
+  method: aggregationMethodSchema,
+  centers: z.array(probability),
+  lower: z.array(probability),
+  upper: z.array(probability),
+  count: z.number().int().nonnegative(),
+});
+export type Aggregate = z.infer<typeof aggregateSchema>;
+
+export const questionSnapshotSchema = z.object({
+  questionId: questionIdSchema,
+  /** 0 until the first aggregate exists; then the AggregateSnapshot version from the database. */
+  version: z.number().int().nonnegative(),
+  /** Null when there is no aggregate yet, or when this viewer may not see the crowd yet. */
+  aggregate: aggregateSchema.nullable(),
+  /** The author's current baseline in scenario order, null when the author has given none. */
+  baseline: z.array(probability).nullable(),
+  presence: z.number().int().nonnegative(),
+});
+export type QuestionSnapshot = z.infer<typeof questionSnapshotSchema>;
+
+export const joinErrorSchema = z.object({
+  error: z.object({
+    code: z.enum(["invalid_question_id", "question_not_found", "server_error"]),
+    message: z.string(),
+  }),
+});
+export type JoinError = z.infer<typeof joinErrorSchema>;
+export type JoinAck = QuestionSnapshot | JoinError;
+
+export const aggregateEventSchema = z.object({
+  questionId: questionIdSchema,
+  version: z.number().int().positive(),
+  aggregate: aggregateSchema,
+});
+export const presenceEventSchema = z.object({ questionId: questionIdSchema, count: z.number().int().nonnegative() });
+
+export interface ServerToClientEvents {
+  "question:aggregate": (payload: z.infer<typeof aggregateEventSchema>) => void;
+  "question:presence": (payload: z.infer<typeof presenceEventSchema>) => void;
+}
+
+export interface ClientToServerEvents {
+  // `unknown` on purpose: the server validates whatever a client sends.
+  "question:join": (questionId: unknown, ack: (response: JoinAck) => void) => void;
+  "question:leave": (questionId: unknown) => void;
+}
+
+export const roomOf = (questionId: string) => `question:${questionId}`;
+
+export function isJoinError(ack: JoinAck): ack is JoinError {
+  return "error" in ack;
+}

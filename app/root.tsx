@@ -1,0 +1,97 @@
+import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import {
+  Link,
+  Links,
+  LiveReload,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  isRouteErrorResponse,
+  useRouteError,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import { SiteHeader } from "~/components/SiteHeader";
+import stylesheet from "~/tailwind.css";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
+
+export const meta: MetaFunction = () => [
+  { title: "Crowdline" },
+  { name: "description", content: "Forecast and argue about the scenarios in published analyses." },
+];
+
+export function Layout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="theme-color" content="#fafaf9" media="(prefers-color-scheme: light)" />
+        <meta name="theme-color" content="#0c0a09" media="(prefers-color-scheme: dark)" />
+        <Meta />
+        <Links />
+      </head>
+      <body className="flex min-h-screen flex-col font-sans">
+        <a
+          href="#main"
+          className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:text-stone-900"
+        >
+          Skip to content
+        </a>
+        <SiteHeader />
+        <main id="main" className="flex-1">
+          {children}
+        </main>
+        <footer className="border-t border-stone-200 py-8 text-center text-sm text-stone-500 dark:border-stone-800 dark:text-stone-400">
+          Crowdline — forecasts are opinions, not advice.
+        </footer>
+        <ScrollRestoration />
+        <Scripts />
+        <LiveReload />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  return (
+    <ErrorPage
+      status={status}
+      title={notFound ? "We couldn’t find that page" : "Something went wrong on our side"}
+      message={
+        notFound
+          ? "The link may be old, or the article may have moved. The articles we have are listed on the front page."
+          : "The error has been logged. Reload in a moment; if it keeps happening, come back a little later."
+      }
+    />
+  );
+}
+
+function ErrorPage({ status, title, message }: { status: number; title: string; message: string }) {
+  return (
+    <div className="mx-auto max-w-xl px-5 py-24 text-center">
+      <p className="font-mono text-sm font-semibold uppercase tracking-widest text-accent-600 dark:text-accent-400">
+        Error {status}
+      </p>
+      <h1 className="mt-3 font-serif text-3xl font-bold sm:text-4xl">{title}</h1>
+      <p className="mt-4 text-stone-600 dark:text-stone-300">{message}</p>
+      <Link
+        to="/"
+        className="mt-8 inline-block rounded-md bg-accent-600 px-4 py-2 font-medium text-white hover:bg-accent-700"
+      >
+        Go to the front page
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+// Start-up: settings, migrations, seed, then one http server for pages and sockets.
+import { watch } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import { pino } from "pino";
+import { createDb } from "~/db.server";
+import { ConfigError, parseEnv } from "~/env.server";
+import { projectRoot, redactPassword } from "../prisma/database-url";
+import { seedDatabase } from "../prisma/seeding";
+import { MigrationError, deployMigrations } from "../prisma/deploy-migrations";
+import { createCrowdlineServer } from "./app";
+
+const startedAt = performance.now();
+
+function fail(message: string): never {
+  // One line a person can act on, not a stack trace.
+  console.error(`crowdline: ${message}`);
+  process.exit(1);
+}
+
+let env: ReturnType<typeof parseEnv>;
+try {
+  env = parseEnv();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+
+const logger = pino({ level: env.logLevel, base: undefined });
+
+try {
+  await deployMigrations(env.database.url);
+} catch (error) {
+  if (error instanceof MigrationError) fail(`${error.message} (check DATABASE_URL)`);
+  throw error;
+}
+
+const db = createDb(env.database.url);
+// The seed shares the process-wide client the Remix routes will use.
+globalThis.__crowdlineDb = db;
+try {
+  const { created } = await seedDatabase(db);
+  if (created) logger.info("seeded the first article");
+} catch (error) {
+  fail(`could not seed ${redactPassword(env.database.url)}: ${(error as Error).message.split("\n")[0]}`);
+}
+
+const buildPath = path.join(projectRoot, "build/index.js");
+const importBuild = async (): Promise<ServerBuild> =>
+  // The query string defeats the ESM module cache so development picks up each rebuild.
+  import(`${pathToFileURL(buildPath).href}?t=${Date.now()}`);
+
+let currentBuild: ServerBuild;
+try {
+  currentBuild = await importBuild();
+} catch (error) {
+  fail(`no Remix build at ${buildPath} (run npm run build): ${(error as Error).message.split("\n")[0]}`);
+}
+
+const isDevelopment = env.nodeEnv === "development";
+const { httpServer, realtime } = await createCrowdlineServer({
+  db,
+  logger,
+  allowedOrigins: env.allowedOrigins,
+  redisUrl: env.redisUrl,
+  mode: env.nodeEnv,
+  remixBuild: isDevelopment ? async () => currentBuild : currentBuild,
+});
+
+httpServer.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EADDRINUSE") fail(`PORT ${env.port} is already in use; set PORT to a free port`);
+  if (error.code === "EACCES") fail(`PORT ${env.port} needs privileges this user lacks; set PORT above 1023`);
+  fail(`could not listen on ${env.host}:${env.port}: ${error.message}`);
+});
+
+httpServer.listen(env.port, env.host, () => {
+  const address = httpServer.address();
+  const port = typeof address === "object" && address ? address.port : env.port;
+  logger.info(
+    { port, database: env.database.provider, redis: Boolean(env.redisUrl), startupMs: Math.round(performance.now() - startedAt) },
+    `Crowdline listening on http://localhost:${port}`,
+  );
+  if (isDevelopment) void broadcastDevReady(currentBuild);
+});
+
+if (isDevelopment) {
+  let reloadTimer: NodeJS.Timeout | undefined;
+  watch(path.dirname(buildPath), () => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(async () => {
+      currentBuild = await importBuild();
+      await broadcastDevReady(currentBuild);
+    }, 100);
+  });
+}
+
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  logger.info({ signal }, "shutting down");
+  // Closing socket.io also stops the http server from accepting; in-flight requests finish.
+  await realtime.close();
+  await db.$disconnect();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
