@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseEnv } from "./env.server";
+
+describe("parseEnv", () => {
+  it("has defaults that work on a laptop", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ nodeEnv: "development", port: 3000, host: "0.0.0.0", redisUrl: undefined, allowedOrigins: [] });
+    expect(env.database.provider).toBe("sqlite");
+  });
+  it("treats empty variables as unset", () => {
+    expect(parseEnv({ PORT: "", REDIS_URL: "" }).port).toBe(3000);
+  });
+  it.each([
+    [{ PORT: "abc" }, /Invalid setting PORT/],
+    [{ PORT: "70000" }, /Invalid setting PORT: PORT must be between 0 and 65535/],
+    [{ DATABASE_URL: "mysql://x/y" }, /Invalid setting DATABASE_URL/],
+    [{ REDIS_URL: "localhost:6379" }, /Invalid setting REDIS_URL/],
+    [{ ALLOWED_ORIGINS: "https://ok.example, https://bad.example/path" }, /Invalid setting ALLOWED_ORIGINS/],
+    [{ NODE_ENV: "staging" }, /Invalid setting NODE_ENV/],
+  ])("names the setting that is wrong: %o", (source, message) => {
+    expect(() => parseEnv(source)).toThrow(ConfigError);
+    expect(() => parseEnv(source)).toThrow(message);
+  });
+  it("reads a list of embedding origins", () => {
+    expect(parseEnv({ ALLOWED_ORIGINS: "https://a.example, https://b.example" }).allowedOrigins).toEqual([
+      "https://a.example",
+      "https://b.example",
+    ]);
+  });
+});

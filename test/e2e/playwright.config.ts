@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import path from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+import { chromiumLaunchOptions } from "./chromium";
+
+const projectRoot = path.resolve(import.meta.dirname, "../..");
+
+// Workers re-evaluate this file; values set on process.env here are inherited by them, so the
+// port and the database are chosen once per run.
+process.env.E2E_PORT ??= String(20_000 + (process.pid % 20_000));
+if (!process.env.E2E_DATABASE_URL) {
+  mkdirSync(path.join(projectRoot, ".tmp"), { recursive: true });
+  process.env.E2E_DATABASE_URL = `file:${path.join(mkdtempSync(path.join(projectRoot, ".tmp/e2e-")), "e2e.db")}`;
+}
+const baseURL = `http://127.0.0.1:${process.env.E2E_PORT}`;
+
+export default defineConfig({
+  testDir: ".",
+  outputDir: path.join(projectRoot, ".tmp/e2e-results"),
+  fullyParallel: true,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: 2,
+  reporter: [["list"]],
+  use: { baseURL, launchOptions: chromiumLaunchOptions(), trace: "retain-on-failure" },
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions: chromiumLaunchOptions() } },
+    { name: "mobile", use: { ...devices["Pixel 7"], launchOptions: chromiumLaunchOptions() } },
+  ],
+  webServer: {
+    command: "node build/server.js",
+    cwd: projectRoot,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      NODE_ENV: "production",
+      PORT: process.env.E2E_PORT,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
+      LOG_LEVEL: "warn",
+    },
+  },
+});
