@@ -33,7 +33,7 @@ export interface Env {
 }
 
 /** Parses the environment once; throws a ConfigError whose message names the bad setting. */
-export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {

@@ -8,7 +8,7 @@ const PG_NAME_OID = 19;
 const PG_TEXT_OID = 25;
 
 /**
- * Two traps of @prisma/adapter-pg 6.19.3 under `migrate deploy` (docs/decisions/002):
+ * Two traps of @prisma/adapter-pg 6.19.3 under `migrate deploy` (docs/decisions/001):
  * it cannot read columns of type `name` (prisma/orm#27403), so they are reported as text; and the
  * shadow-database logic overrides `database`, which a connection string would silently win over,
  * so the pool gets its parts separately.

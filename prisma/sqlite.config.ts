@@ -4,7 +4,7 @@ import { defineConfig } from "prisma/config";
 import { ensureSqliteDirectory, projectRoot, resolveDatabaseUrl } from "./database-url";
 
 // The JS schema engine with a driver adapter is the only migration path that works offline
-// (docs/decisions/002-prisma-offline-migrations.md).
+// (docs/decisions/001-prisma-offline-migrations.md).
 const database = resolveDatabaseUrl(
   process.env.DATABASE_URL?.startsWith("file:") ? process.env.DATABASE_URL : undefined,
 );

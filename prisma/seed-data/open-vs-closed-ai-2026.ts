@@ -97,7 +97,7 @@ export const openVsClosedAi2026: SeedArticle = {
         },
       ],
       baselineNote:
-        "These are the author’s published probabilities as of 25 February 2026. The author says they will be revised as major model releases change the competitive picture.",
+        "The probabilities published with the analysis. The author promises to revise them as major model releases change the competitive picture.",
     },
     {
       kind: "binary",

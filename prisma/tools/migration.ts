@@ -1,7 +1,7 @@
 // `npm run db:migration -- <name>` writes a new migration for both databases from the change
 // between the schema as of the last migration (a snapshot beside the migrations) and the current
 // schema. `--check` only reports whether such a change exists (exit 1 if a migration is missing).
-// Why not `prisma migrate dev`: it needs the native schema engine (docs/decisions/002).
+// Why not `prisma migrate dev`: offline, with the JS schema engine, it reports false drift (docs/decisions/001).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DatabaseProvider } from "../database-url";
