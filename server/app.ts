@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Db } from "~/db.server";
 import { projectRoot } from "../prisma/database-url";
+import { createPageCache } from "./page-cache";
 import { createRealtime, type Realtime } from "./realtime";
 
 export interface AppOptions {
@@ -36,7 +37,6 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     redisUrl: options.redisUrl,
   });
 
-  app.use(compression());
   app.use(
     pinoHttp({
       logger: options.logger,
@@ -58,6 +58,10 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
       res.status(503).json({ ok: false, db: "unavailable" });
     }
   });
+
+  // Before compression, so that it stores (and replays) the compressed bytes.
+  app.use(createPageCache().middleware);
+  app.use(compression());
 
   // Fingerprinted by the Remix compiler, so they can be cached for good.
   app.use("/build", express.static(path.join(projectRoot, "public/build"), { immutable: true, maxAge: "1y" }));

@@ -1,9 +1,12 @@
-import type { MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { DateText } from "~/components/DateText";
+import { sharedPageCacheHeaders } from "~/http-cache";
 import { listPublishedArticles } from "~/models/article.server";
 
 export const meta: MetaFunction = () => [{ title: "Crowdline — forecast the scenarios" }];
+
+export const headers: HeadersFunction = () => sharedPageCacheHeaders;
 
 export async function loader() {
   return { articles: await listPublishedArticles() };

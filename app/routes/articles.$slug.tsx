@@ -1,12 +1,15 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { BaselineBar } from "~/components/BaselineBar";
 import { ClaimList } from "~/components/ClaimList";
 import { DateText } from "~/components/DateText";
+import { sharedPageCacheHeaders } from "~/http-cache";
 import { Paragraphs } from "~/components/Paragraphs";
 import { ScenarioCard } from "~/components/ScenarioCard";
 import { toDisplayPercentages } from "~/domain/probability-vector";
 import { getPublishedArticle } from "~/models/article.server";
+
+export const headers: HeadersFunction = () => sharedPageCacheHeaders;
 
 export async function loader({ params }: LoaderFunctionArgs) {
   const article = await getPublishedArticle(params.slug ?? "");

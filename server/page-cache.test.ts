@@ -1,0 +1,149 @@
+import type { AddressInfo } from "node:net";
+import compression from "compression";
+import express from "express";
+import { EventEmitter, once } from "node:events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPageCache, parseSharedCacheLifetime } from "./page-cache";
+
+describe("parseSharedCacheLifetime", () => {
+  it("reads s-maxage and stale-while-revalidate from public responses", () => {
+    expect(parseSharedCacheLifetime("public, max-age=0, s-maxage=5, stale-while-revalidate=30")).toEqual({
+      maxAge: 5,
+      staleWhileRevalidate: 30,
+    });
+    expect(parseSharedCacheLifetime("public, s-maxage=2")).toEqual({ maxAge: 2, staleWhileRevalidate: 0 });
+  });
+  it.each([undefined, "", "max-age=60", "public, max-age=60", "private, s-maxage=5", "public, s-maxage=5, no-store", "public, s-maxage=0"])(
+    "does not share %s",
+    (header) => expect(parseSharedCacheLifetime(header)).toBeNull(),
+  );
+});
+
+describe("page cache middleware", () => {
+  let clock = 0;
+  let renders = 0;
+  let origin: string;
+  const cache = createPageCache({ now: () => clock, maxEntries: 3 });
+  const app = express();
+  app.use(cache.middleware);
+  app.use(compression({ threshold: 0 }));
+  app.get("/page/:id", (req, res) => {
+    renders += 1;
+    res.setHeader("Cache-Control", "public, max-age=0, s-maxage=5, stale-while-revalidate=30");
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    // Written in two chunks, as a streaming render would.
+    res.write(`<p>${req.params.id} `);
+    res.end(`render ${renders}</p>`);
+  });
+  // Holds its render until the test opens the gate, to observe requests arriving meanwhile.
+  const renderStarted = new EventEmitter();
+  let openGate: () => void = () => undefined;
+  let heldRenders = 0;
+  app.get("/held", async (_req, res) => {
+    heldRenders += 1;
+    const render = heldRenders;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    renderStarted.emit("started");
+    if (render > 1) await gate;
+    res.setHeader("Cache-Control", "public, s-maxage=5, stale-while-revalidate=30");
+    res.send(`render ${render}`);
+  });
+  app.get("/private", (_req, res) => {
+    renders += 1;
+    res.setHeader("Cache-Control", "private, max-age=60");
+    res.send(`render ${renders}`);
+  });
+  app.get("/with-cookie", (_req, res) => {
+    renders += 1;
+    res.setHeader("Cache-Control", "public, s-maxage=5");
+    res.cookie("seen", "1").send(`render ${renders}`);
+  });
+  app.get("/missing", (_req, res) => {
+    renders += 1;
+    res.setHeader("Cache-Control", "public, s-maxage=5");
+    res.status(404).send(`render ${renders}`);
+  });
+  let server: ReturnType<typeof app.listen>;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => (server = app.listen(0, "127.0.0.1", resolve)));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(origin + path, { headers: { "accept-encoding": "identity", ...headers } });
+    return { state: response.headers.get("x-page-cache"), body: await response.text(), response };
+  };
+
+  it("renders once and replays the page to anonymous readers while it is fresh", async () => {
+    clock = 0;
+    const first = await get("/page/a");
+    const second = await get("/page/a");
+    expect(first).toMatchObject({ state: "MISS" });
+    expect(second.state).toBe("HIT");
+    expect(second.body).toBe(first.body);
+    expect(second.response.headers.get("cache-control")).toContain("s-maxage=5");
+  });
+
+  it("serves the stale copy while exactly one request renders a fresh one", async () => {
+    clock = 0;
+    const original = (await get("/page/b")).body;
+    clock = 6_000;
+    const refresher = await get("/page/b");
+    expect(refresher.state).toBe("MISS");
+    expect(refresher.body).not.toBe(original);
+    expect((await get("/page/b")).body).toBe(refresher.body);
+    clock = 6_000 + 36_000;
+    expect((await get("/page/b")).state).toBe("MISS");
+  });
+
+  it("answers from the stale copy while the refreshing render is still running", async () => {
+    clock = 50_000;
+    const original = await get("/held");
+    clock = 56_000;
+    const started = once(renderStarted, "started");
+    const refreshing = get("/held");
+    await started;
+    const meanwhile = await get("/held");
+    expect(meanwhile).toMatchObject({ state: "STALE", body: original.body });
+    openGate();
+    const refreshed = await refreshing;
+    expect(refreshed.state).toBe("MISS");
+    expect(refreshed.body).not.toBe(original.body);
+    expect(await get("/held")).toMatchObject({ state: "HIT", body: refreshed.body });
+  });
+
+  it("never shares responses to or for a signed-in reader, private pages or errors", async () => {
+    clock = 100_000;
+    await get("/page/c");
+    const withCookie = await get("/page/c", { cookie: "session=abc" });
+    expect(withCookie.state).toBeNull();
+    for (const path of ["/private", "/with-cookie", "/missing"]) {
+      const first = await get(path);
+      const second = await get(path);
+      expect(second.state).toBe("MISS");
+      expect(second.body).not.toBe(first.body);
+    }
+  });
+
+  it("keeps gzip and plain bodies apart", async () => {
+    clock = 200_000;
+    const gzip = { "accept-encoding": "gzip" };
+    const first = await get("/page/d", gzip);
+    const again = await get("/page/d", gzip);
+    // fetch decompresses transparently; the header shows what travelled.
+    expect(again.state).toBe("HIT");
+    expect(again.response.headers.get("content-encoding")).toBe("gzip");
+    expect(again.body).toBe(first.body);
+    const plain = await get("/page/d");
+    expect(plain.state).toBe("MISS");
+    expect(plain.response.headers.get("content-encoding")).toBeNull();
+  });
+
+  it("holds at most maxEntries pages", async () => {
+    clock = 300_000;
+    for (const id of ["e", "f", "g", "h", "i"]) await get(`/page/${id}`);
+    expect(cache.size).toBeLessThanOrEqual(3);
+  });
+});

@@ -1,0 +1,121 @@
+import type { NextFunction, Request, Response } from "express";
+
+/**
+ * A shared cache for anonymous page views, in the process: what a CDN would do in front of us,
+ * so that an article going viral costs one render every few seconds instead of one per reader.
+ * Routes opt in with a standard header — `Cache-Control: public, s-maxage=N[,
+ * stale-while-revalidate=M]` — and only requests without cookies and responses without
+ * Set-Cookie are stored. Live figures stay current regardless: the page's socket join replaces
+ * them with the latest snapshot (docs/decisions/004-anonymous-page-cache.md).
+ */
+export interface PageCacheOptions {
+  /** Upper bound on stored responses; the oldest entries go first. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  status: number;
+  headers: [string, string | string[]][];
+  body: Buffer;
+  freshUntil: number;
+  staleUntil: number;
+  refreshing: boolean;
+}
+
+const DIRECTIVE = /(?:^|,)\s*([a-z-]+)\s*(?:=\s*"?(\d+)"?)?/gi;
+
+export function parseSharedCacheLifetime(cacheControl: string | undefined): { maxAge: number; staleWhileRevalidate: number } | null {
+  if (!cacheControl) return null;
+  const directives = new Map<string, number | null>();
+  for (const match of cacheControl.matchAll(DIRECTIVE)) {
+    directives.set(match[1]!.toLowerCase(), match[2] === undefined ? null : Number(match[2]));
+  }
+  if (directives.has("private") || directives.has("no-store")) return null;
+  const maxAge = directives.get("s-maxage");
+  if (!directives.has("public") || maxAge == null || maxAge <= 0) return null;
+  return { maxAge, staleWhileRevalidate: directives.get("stale-while-revalidate") ?? 0 };
+}
+
+export function createPageCache(options: PageCacheOptions = {}) {
+  const maxEntries = options.maxEntries ?? 500;
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+
+  function send(res: Response, entry: Entry, state: "HIT" | "STALE") {
+    res.status(entry.status);
+    for (const [name, value] of entry.headers) res.setHeader(name, value);
+    res.setHeader("X-Page-Cache", state);
+    res.end(entry.body);
+  }
+
+  function capture(key: string, res: Response) {
+    const chunks: Buffer[] = [];
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    const collect = (chunk: unknown, encoding?: unknown) => {
+      if (chunk == null || typeof chunk === "function") return;
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
+    };
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      collect(chunk, rest[0]);
+      return write(chunk, ...rest);
+    }) as Response["write"];
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      collect(chunk, rest[0]);
+      store(key, res, Buffer.concat(chunks));
+      return end(chunk, ...rest);
+    }) as Response["end"];
+  }
+
+  function store(key: string, res: Response, body: Buffer) {
+    const previous = entries.get(key);
+    const lifetime = parseSharedCacheLifetime(res.getHeader("cache-control")?.toString());
+    if (res.statusCode !== 200 || !lifetime || res.getHeader("set-cookie") !== undefined) {
+      // Not cacheable this time: drop the old copy rather than serve it on.
+      if (previous) entries.delete(key);
+      return;
+    }
+    const headers = Object.entries(res.getHeaders())
+      .filter(([name]) => name !== "x-page-cache")
+      .map(([name, value]) => [name, Array.isArray(value) ? value : String(value)] as [string, string | string[]]);
+    const storedAt = now();
+    entries.delete(key);
+    entries.set(key, {
+      status: res.statusCode,
+      headers,
+      body,
+      freshUntil: storedAt + lifetime.maxAge * 1000,
+      staleUntil: storedAt + (lifetime.maxAge + lifetime.staleWhileRevalidate) * 1000,
+      refreshing: false,
+    });
+    if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+  }
+
+  return {
+    middleware(req: Request, res: Response, next: NextFunction) {
+      if ((req.method !== "GET" && req.method !== "HEAD") || req.headers.cookie || req.headers.authorization) return next();
+      // Compressed and plain bodies are stored apart (compression runs inside this middleware).
+      const variant = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "") ? "gzip" : "identity";
+      const key = `${req.method} ${variant} ${req.originalUrl}`;
+      const entry = entries.get(key);
+      const at = now();
+      if (entry && at < entry.freshUntil) return send(res, entry, "HIT");
+      if (entry && at < entry.staleUntil) {
+        if (entry.refreshing) return send(res, entry, "STALE");
+        // This request renders the page anew; everyone else gets the stale copy meanwhile.
+        entry.refreshing = true;
+        res.on("close", () => (entry.refreshing = false));
+      }
+      res.setHeader("X-Page-Cache", "MISS");
+      capture(key, res);
+      next();
+    },
+    clear() {
+      entries.clear();
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
