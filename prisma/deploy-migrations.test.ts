@@ -14,15 +14,15 @@ describe("deployMigrations", () => {
   it("creates and migrates an empty SQLite database in a folder that does not exist yet", async () => {
     const dir = mkdtempSync(path.join(projectRoot, ".tmp/migrate-"));
     const url = `file:${path.join(dir, "nested/fresh.db")}`;
-    await deployMigrations(url);
+    await expect(deployMigrations(url)).resolves.toEqual({ applied: true });
     const db = createDb(url);
     const tables = await db.$queryRawUnsafe<{ name: string }[]>(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name",
     );
     await db.$disconnect();
     expect(tables.map((table) => table.name)).toEqual(expectedTables);
-    // Applying again is a no-op rather than an error.
-    await expect(deployMigrations(url)).resolves.toBeUndefined();
+    // Once everything is applied, a restart does not run Prisma's deploy again.
+    await expect(deployMigrations(url)).resolves.toEqual({ applied: false });
   });
 
   it("fails with a message naming the database when it cannot be reached", async () => {

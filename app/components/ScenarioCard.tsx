@@ -34,22 +34,8 @@ export function ScenarioCard({ scenario, position, percentage }: { scenario: Art
       )}
       <p className="mt-4 font-serif text-lg leading-relaxed text-stone-700 dark:text-stone-200">{scenario.summary}</p>
       <div className="mt-5 grid gap-6 md:grid-cols-2">
-        <section>
-          <h4 className="text-sm font-semibold uppercase tracking-wide text-stone-500 dark:text-stone-400">What happens</h4>
-          <ul className="mt-2 list-disc space-y-1.5 pl-5 text-[0.95rem] leading-relaxed">
-            {scenario.whatHappens.map((item) => (
-              <li key={item}>{item}</li>
-            ))}
-          </ul>
-        </section>
-        <section>
-          <h4 className="text-sm font-semibold uppercase tracking-wide text-stone-500 dark:text-stone-400">Required catalysts</h4>
-          <ul className="mt-2 list-disc space-y-1.5 pl-5 text-[0.95rem] leading-relaxed">
-            {scenario.catalysts.map((item) => (
-              <li key={item}>{item}</li>
-            ))}
-          </ul>
-        </section>
+        <BulletSection title="What happens" items={scenario.whatHappens} />
+        <BulletSection title="Required catalysts" items={scenario.catalysts} />
       </div>
       <dl className="mt-5 grid gap-4 border-t border-stone-100 pt-4 text-[0.95rem] dark:border-stone-800 md:grid-cols-2">
         <div>
@@ -62,5 +48,18 @@ export function ScenarioCard({ scenario, position, percentage }: { scenario: Art
         </div>
       </dl>
     </article>
+  );
+}
+
+function BulletSection({ title, items }: { title: string; items: string[] }) {
+  return (
+    <section>
+      <h4 className="text-sm font-semibold uppercase tracking-wide text-stone-500 dark:text-stone-400">{title}</h4>
+      <ul className="mt-2 list-disc space-y-1.5 pl-5 text-[0.95rem] leading-relaxed">
+        {items.map((item) => (
+          <li key={item}>{item}</li>
+        ))}
+      </ul>
+    </section>
   );
 }

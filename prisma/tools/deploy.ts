@@ -2,8 +2,8 @@
 import { deployMigrations } from "../deploy-migrations";
 
 try {
-  await deployMigrations();
-  console.log("Migrations applied.");
+  const { applied } = await deployMigrations();
+  console.log(applied ? "Migrations applied." : "Database already up to date.");
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);
