@@ -75,12 +75,14 @@ describe("start-up", () => {
     expect(server.listening).toBe(true);
     try {
       const articleUrl = `http://127.0.0.1:${port}/articles/open-vs-closed-ai-2026`;
-      expect((await fetch(articleUrl)).status).toBe(200);
+      // A cookie keeps the shared page cache out of the way: each request renders.
+      const render = () => fetch(articleUrl, { headers: { cookie: "reader=1" } });
+      expect((await render()).status).toBe(200);
       // Break the database under the running server, as a failed disk or a bad deploy would.
       const db = createDb(databaseUrl);
       await db.$executeRawUnsafe('DROP TABLE "Scenario"');
       await db.$disconnect();
-      const response = await fetch(articleUrl);
+      const response = await render();
       const html = await response.text();
       expect(response.status).toBe(500);
       expect(html).toContain("Something went wrong on our side");
