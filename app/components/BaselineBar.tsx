@@ -1,4 +1,4 @@
-import { toDisplayPercentages } from "~/domain/probability-vector";
+import { toDisplayPercentages } from "~/domain/display-percentages";
 
 const SEGMENT_COLOURS = ["bg-accent-600", "bg-amber-500", "bg-rose-500", "bg-emerald-600", "bg-violet-500"];
 

@@ -6,7 +6,7 @@ import { DateText } from "~/components/DateText";
 import { sharedPageCacheHeaders } from "~/http-cache";
 import { Paragraphs } from "~/components/Paragraphs";
 import { ScenarioCard } from "~/components/ScenarioCard";
-import { toDisplayPercentages } from "~/domain/probability-vector";
+import { toDisplayPercentages } from "~/domain/display-percentages";
 import { getPublishedArticle } from "~/models/article.server";
 
 export const headers: HeadersFunction = () => sharedPageCacheHeaders;
