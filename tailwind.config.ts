@@ -23,6 +23,9 @@ export default {
         },
       },
       maxWidth: { prose: "68ch" },
+      keyframes: {
+        "crowdline-progress": { "0%": { transform: "translateX(-100%)" }, "100%": { transform: "translateX(300%)" } },
+      },
     },
   },
   plugins: [typography],

@@ -11,6 +11,7 @@ import {
   useRouteError,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { NavigationProgress } from "~/components/NavigationProgress";
 import { SiteHeader } from "~/components/SiteHeader";
 import stylesheet from "~/tailwind.css";
 
@@ -42,6 +43,7 @@ export function Layout({ children }: { children: ReactNode }) {
         >
           Skip to content
         </a>
+        <NavigationProgress />
         <SiteHeader />
         <main id="main" className="flex-1">
           {children}

@@ -51,7 +51,11 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
 
   app.get("/healthz", async (_req, res) => {
     try {
-      await options.db.$queryRawUnsafe("SELECT 1");
+      // A database that hangs must fail the probe rather than hang it.
+      await Promise.race([
+        options.db.$queryRawUnsafe("SELECT 1"),
+        new Promise((_resolve, reject) => setTimeout(() => reject(new Error("no answer within 2 s")), 2_000).unref()),
+      ]);
       res.status(200).json({ ok: true, db: "ok" });
     } catch (error) {
       options.logger.warn({ err: (error as Error).message }, "health check: database unavailable");
@@ -59,8 +63,9 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     }
   });
 
-  // Before compression, so that it stores (and replays) the compressed bytes.
-  app.use(createPageCache().middleware);
+  // Before compression, so that it stores (and replays) the compressed bytes. Off in development,
+  // where a page must show each edit at once.
+  if (options.mode !== "development") app.use(createPageCache().middleware);
   app.use(compression());
 
   // Fingerprinted by the Remix compiler, so they can be cached for good.
