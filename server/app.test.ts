@@ -90,6 +90,17 @@ describe("socket.io", () => {
     expect(await presence).toEqual({ questionId: scenarioQuestionId, count: secondAck.presence });
   });
 
+  it("tells the room when a reader leaves or disconnects", async () => {
+    const staying = await connectClient(origin);
+    const leaving = await connectClient(origin);
+    sockets.push(staying);
+    await join(staying, scenarioQuestionId);
+    const before = ((await join(leaving, scenarioQuestionId)) as QuestionSnapshot).presence;
+    const afterDisconnect = new Promise((resolve) => staying.once("question:presence", resolve));
+    leaving.disconnect();
+    expect(await afterDisconnect).toEqual({ questionId: scenarioQuestionId, count: before - 1 });
+  });
+
   it.each([
     ["an unknown id", "doesnotexist", "question_not_found"],
     ["a number", 42, "invalid_question_id"],

@@ -8,6 +8,7 @@ import { getQuestionLiveState } from "~/models/question.server";
 import {
   SOCKET_PATH,
   questionIdSchema,
+  questionOfRoom,
   roomOf,
   type ClientToServerEvents,
   type JoinAck,
@@ -98,7 +99,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     });
 
     socket.on("disconnecting", () => {
-      const questionIds = [...socket.rooms].filter((room) => room.startsWith("question:")).map((room) => room.slice(9));
+      const questionIds = [...socket.rooms].map(questionOfRoom).filter((id): id is string => id !== null);
       // The rooms still include this socket until the disconnect completes.
       setImmediate(() => questionIds.forEach(announcePresence));
     });

@@ -61,7 +61,10 @@ export interface ClientToServerEvents {
   "question:leave": (questionId: unknown) => void;
 }
 
-export const roomOf = (questionId: string) => `question:${questionId}`;
+const ROOM_PREFIX = "question:";
+export const roomOf = (questionId: string) => `${ROOM_PREFIX}${questionId}`;
+/** The question a room belongs to, or null for socket.io's own per-socket rooms. */
+export const questionOfRoom = (room: string) => (room.startsWith(ROOM_PREFIX) ? room.slice(ROOM_PREFIX.length) : null);
 
 export function isJoinError(ack: JoinAck): ack is JoinError {
   return "error" in ack;
