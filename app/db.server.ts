@@ -8,7 +8,8 @@ import { resolveDatabaseUrl } from "../prisma/database-url";
 // `$transaction` option types differ, hence the cast on the PostgreSQL branch).
 export type Db = SqliteClient;
 
-export function createDb(rawUrl?: string): Db {
+/** A client for `rawUrl`, by default DATABASE_URL. */
+export function createDb(rawUrl: string | undefined = process.env.DATABASE_URL): Db {
   const database = resolveDatabaseUrl(rawUrl);
   if (database.provider === "postgresql") {
     return new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }) }) as unknown as Db;

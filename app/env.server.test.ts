@@ -5,7 +5,8 @@ describe("parseEnv", () => {
   it("has defaults that work on a laptop", () => {
     const env = parseEnv({});
     expect(env).toMatchObject({ nodeEnv: "development", port: 3000, host: "0.0.0.0", redisUrl: undefined, allowedOrigins: [] });
-    expect(env.database.provider).toBe("sqlite");
+    // Reads only the source it is given, not the process environment.
+    expect(env.database.url).toMatch(/data\/crowdline\.db$/);
   });
   it("treats empty variables as unset", () => {
     expect(parseEnv({ PORT: "", REDIS_URL: "" }).port).toBe(3000);

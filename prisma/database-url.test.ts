@@ -8,6 +8,7 @@ describe("resolveDatabaseUrl", () => {
       provider: "sqlite",
       url: `file:${path.join(projectRoot, "data/crowdline.db")}`,
     });
+    expect(resolveDatabaseUrl(undefined)).toEqual(resolveDatabaseUrl(""));
     expect(resolveDatabaseUrl("  ").provider).toBe("sqlite");
   });
   it("resolves relative SQLite paths against the project root and keeps absolute ones", () => {

@@ -21,8 +21,9 @@ export class DatabaseUrlError extends Error {}
 /**
  * Accepts `file:` (SQLite, relative paths resolved against the project root rather than the
  * current directory, which is what the libSQL adapter would use) and `postgres(ql)://` URLs.
+ * Empty or missing means the default SQLite file.
  */
-export function resolveDatabaseUrl(raw: string | undefined = process.env.DATABASE_URL): ResolvedDatabase {
+export function resolveDatabaseUrl(raw: string | undefined): ResolvedDatabase {
   const value = raw?.trim() || DEFAULT_DATABASE_URL;
   if (value.startsWith("file:")) {
     const filePath = value.slice("file:".length).replace(/^\/\/(?=\/)/, "");

@@ -31,7 +31,7 @@ async function allMigrationsApplied(database: ResolvedDatabase): Promise<boolean
 }
 
 /** Applies pending migrations with `prisma migrate deploy` (creating the SQLite file if needed). */
-export async function deployMigrations(rawUrl?: string): Promise<{ applied: boolean }> {
+export async function deployMigrations(rawUrl: string | undefined = process.env.DATABASE_URL): Promise<{ applied: boolean }> {
   const database = resolveDatabaseUrl(rawUrl);
   if (database.provider === "sqlite") ensureSqliteDirectory(database.url);
   if (await allMigrationsApplied(database)) return { applied: false };

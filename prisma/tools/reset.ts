@@ -7,7 +7,7 @@ import { seedDatabase } from "../seeding";
 import { createDb } from "../../app/db.server";
 import { deployMigrations } from "../deploy-migrations";
 
-const database = resolveDatabaseUrl();
+const database = resolveDatabaseUrl(process.env.DATABASE_URL);
 if (database.provider === "sqlite") {
   for (const suffix of ["", "-journal", "-wal", "-shm"]) rmSync(sqliteFilePath(database.url) + suffix, { force: true });
 } else {
