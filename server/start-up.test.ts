@@ -36,9 +36,10 @@ function startServer(env: Record<string, string>) {
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-  return new Promise<{ listening: boolean; exitCode: number | null; stdout: string; stderr: string; kill: () => void }>((resolve) => {
+  const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+  return new Promise<{ listening: boolean; exitCode: number | null; stdout: string; stderr: string; kill: () => void; exited: Promise<number | null> }>((resolve) => {
     const done = (listening: boolean, exitCode: number | null) =>
-      resolve({ listening, exitCode, stdout, stderr, kill: () => child.kill("SIGTERM") });
+      resolve({ listening, exitCode, stdout, stderr, kill: () => child.kill("SIGTERM"), exited });
     child.stdout.on("data", () => {
       if (stdout.includes("Crowdline listening")) done(true, null);
     });
@@ -65,6 +66,25 @@ describe("start-up", () => {
       expect(result.stderr.trim()).toBe(`crowdline: PORT ${port} is already in use; set PORT to a free port`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it("keeps the data of an earlier start and exits cleanly on SIGTERM", async () => {
+    const databaseUrl = freshDatabaseUrl();
+    for (let start = 1; start <= 2; start++) {
+      const port = await freePort();
+      const server = await startServer({ DATABASE_URL: databaseUrl, PORT: String(port) });
+      expect(server.listening).toBe(true);
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(await health.json()).toEqual({ ok: true, db: "ok" });
+      server.kill();
+      expect(await server.exited).toBe(0);
+      const db = createDb(databaseUrl);
+      // A row written between the starts must survive the second one (no re-creation, no re-seed).
+      if (start === 1) await db.user.create({ data: { username: "kept_reader", email: "kept@example.com", passwordHash: "!" } });
+      else expect(await db.user.count({ where: { username: "kept_reader" } })).toBe(1);
+      expect(await db.article.count()).toBe(1);
+      await db.$disconnect();
     }
   });
 
