@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "~/db.server";
 import { projectRoot } from "../prisma/database-url";
+import { createPostgresDatabase, postgresSkipReason } from "../test/test-database";
 
 const serverBundle = path.join(projectRoot, "build/server.js");
 const children: ReturnType<typeof spawn>[] = [];
@@ -87,6 +88,27 @@ describe("start-up", () => {
       await db.$disconnect();
     }
   });
+
+  it.skipIf(postgresSkipReason())(
+    "starts on an empty PostgreSQL database: migrates, seeds and serves the article",
+    async () => {
+      const database = await createPostgresDatabase(process.env.TEST_POSTGRES_URL as string, "crowdline_start");
+      try {
+        const port = await freePort();
+        const server = await startServer({ DATABASE_URL: database.url, PORT: String(port) });
+        expect(server.listening).toBe(true);
+        expect(server.stdout).toContain('"database":"postgresql"');
+        const page = await fetch(`http://127.0.0.1:${port}/articles/open-vs-closed-ai-2026`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain("Capability-Tiered Coexistence");
+        server.kill();
+        expect(await server.exited).toBe(0);
+      } finally {
+        await database.drop();
+      }
+    },
+    60_000,
+  );
 
   it("serves a styled 500 page without a stack trace when a page fails", async () => {
     const databaseUrl = freshDatabaseUrl();
