@@ -3,10 +3,10 @@
 // from this process, so that stopping it also stops whatever it spawned (npm → sh → node).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { projectRoot } from "../prisma/database-url";
+import { freePort } from "../test/free-port";
 
 export { projectRoot };
 
@@ -54,17 +54,6 @@ export const LOOPBACK = "127.0.0.1";
 
 export function assertLoopback(url: string): void {
   if (new URL(url).hostname !== LOOPBACK) throw new Error(`bench refused to target ${url}: only ${LOOPBACK} is allowed`);
-}
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once("error", reject);
-    probe.listen(0, LOOPBACK, resolve);
-  });
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** A `file:` URL in a directory of its own, so the SQLite file and its journal start from nothing. */

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "~/db.server";
 import { projectRoot } from "../prisma/database-url";
+import { freePort } from "../test/free-port";
 import { createPostgresDatabase, postgresSkipReason } from "../test/test-database";
 
 const serverBundle = path.join(projectRoot, "build/server.js");
@@ -15,14 +16,6 @@ afterAll(() => children.forEach((child) => child.kill("SIGKILL")));
 
 function freshDatabaseUrl() {
   return `file:${path.join(mkdtempSync(path.join(projectRoot, ".tmp/start-")), "app.db")}`;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** Starts the bundle; resolves when it logs that it listens, or when it exits. */
