@@ -19,6 +19,15 @@ const schema = z.object({
     .optional(),
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2})$/, "TRUST_PROXY must be false, true or the number of proxies in front of the app")
+    .default("false"),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ invalid_type_error: "AUTH_RATE_LIMIT_PER_MINUTE must be a number" })
+    .int("AUTH_RATE_LIMIT_PER_MINUTE must be a whole number")
+    .min(1, "AUTH_RATE_LIMIT_PER_MINUTE must be at least 1")
+    .default(10),
 });
 
 export interface Env {
@@ -30,6 +39,10 @@ export interface Env {
   /** Origins other than the app's own that may open a socket or send a form (embeds). */
   allowedOrigins: string[];
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+  /** Express's "trust proxy": whether client addresses come from X-Forwarded-For (rate limits key on them). */
+  trustProxy: boolean | number;
+  /** Login and sign-up attempts allowed per minute, per IP and per account name. */
+  authAttemptsPerMinute: number;
 }
 
 /** Parses the environment once; throws a ConfigError whose message names the bad setting. */
@@ -61,5 +74,13 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     redisUrl: parsed.data.REDIS_URL,
     allowedOrigins,
     logLevel: parsed.data.LOG_LEVEL,
+    trustProxy: parseTrustProxy(parsed.data.TRUST_PROXY),
+    authAttemptsPerMinute: parsed.data.AUTH_RATE_LIMIT_PER_MINUTE,
   };
+}
+
+function parseTrustProxy(value: string): boolean | number {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return Number(value);
 }

@@ -1,4 +1,4 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import {
   Link,
   Links,
@@ -9,9 +9,11 @@ import {
   ScrollRestoration,
   isRouteErrorResponse,
   useRouteError,
+  useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { NavigationProgress } from "~/components/NavigationProgress";
+import { useNonce } from "~/components/Nonce";
 import { SiteHeader } from "~/components/SiteHeader";
 import stylesheet from "~/tailwind.css";
 
@@ -25,7 +27,15 @@ export const meta: MetaFunction = () => [
   { name: "description", content: "Forecast and argue about the scenarios in published analyses." },
 ];
 
+export async function loader({ context }: LoaderFunctionArgs) {
+  const user = context.auth?.user;
+  return { user: user ? { username: user.username, displayName: user.displayName, role: user.role } : null };
+}
+
 export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
+  // Undefined while an error page renders without the root loader's data.
+  const rootData = useRouteLoaderData<typeof loader>("root");
   return (
     <html lang="en">
       <head>
@@ -44,16 +54,16 @@ export function Layout({ children }: { children: ReactNode }) {
           Skip to content
         </a>
         <NavigationProgress />
-        <SiteHeader />
+        <SiteHeader user={rootData?.user ?? null} />
         <main id="main" className="flex-1">
           {children}
         </main>
         <footer className="border-t border-stone-200 py-8 text-center text-sm text-stone-500 dark:border-stone-800 dark:text-stone-400">
           Crowdline — forecasts are opinions, not advice.
         </footer>
-        <ScrollRestoration />
-        <Scripts />
-        <LiveReload />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+        <LiveReload nonce={nonce} />
       </body>
     </html>
   );

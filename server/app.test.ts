@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sockets.forEach((socket) => socket.disconnect());
-  await server.realtime.close();
+  await server.close();
 });
 
 describe("/healthz", () => {
@@ -60,7 +60,7 @@ describe("/healthz", () => {
       expect(response.status).toBe(503);
       expect(await response.json()).toEqual({ ok: false, db: "unavailable" });
     } finally {
-      await broken.server.realtime.close();
+      await broken.server.close();
     }
   });
 });
@@ -147,7 +147,7 @@ describe.skipIf(redisSkipReason())("socket.io across instances (Redis adapter)",
       a.server.realtime.publishAggregate(scenarioQuestionId, 7, aggregate);
       expect(await received).toEqual({ questionId: scenarioQuestionId, version: 7, aggregate });
     } finally {
-      await Promise.all([a.server.realtime.close(), b.server.realtime.close()]);
+      await Promise.all([a.server.close(), b.server.close()]);
     }
   });
 });

@@ -8,8 +8,15 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { Db } from "~/db.server";
 import { projectRoot } from "../prisma/database-url";
+import { createClient } from "redis";
+import { createAuthRateLimits } from "~/auth/rate-limit.server";
+import { sessionCookieSettings } from "~/auth/session.server";
+import { warmUpPasswordHashing } from "~/auth/password.server";
+import { mutationGuard } from "./mutation-guard";
 import { createPageCache } from "./page-cache";
 import { createRealtime, type Realtime } from "./realtime";
+import { securityHeaders } from "./security-headers";
+import { sessionMiddleware } from "./session-middleware";
 
 export interface AppOptions {
   db: Db;
@@ -19,17 +26,25 @@ export interface AppOptions {
   /** The Remix build, or a function returning the current one (development rebuilds). */
   remixBuild?: ServerBuild | (() => Promise<ServerBuild>);
   mode: "development" | "production" | "test";
+  /** Express's "trust proxy" (TRUST_PROXY). */
+  trustProxy?: boolean | number;
+  /** Login and sign-up attempts per minute, per IP and per account name. */
+  authAttemptsPerMinute?: number;
 }
 
 export interface CrowdlineServer {
   httpServer: HttpServer;
   realtime: Realtime;
+  /** Stops sockets and the server's own Redis connections; in-flight requests finish. */
+  close(): Promise<void>;
 }
 
 /** Wires Express, the Remix handler and socket.io onto one http server; does not listen. */
 export async function createCrowdlineServer(options: AppOptions): Promise<CrowdlineServer> {
   const app = express();
   app.disable("x-powered-by");
+  app.set("trust proxy", options.trustProxy ?? false);
+  app.use(securityHeaders({ mode: options.mode }));
   const httpServer = createServer(app);
   const realtime = await createRealtime(httpServer, {
     allowedOrigins: options.allowedOrigins,
@@ -66,23 +81,48 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   // Before compression, so that it stores (and replays) the compressed bytes. Off in development,
   // where a page must show each edit at once.
   if (options.mode !== "development") app.use(createPageCache().middleware);
+  app.use(mutationGuard({ allowedOrigins: options.allowedOrigins }));
   app.use(compression());
 
   // Fingerprinted by the Remix compiler, so they can be cached for good.
   app.use("/build", express.static(path.join(projectRoot, "public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.join(projectRoot, "public"), { maxAge: "1h" }));
 
+  const rateLimitRedis = options.redisUrl ? createClient({ url: options.redisUrl }) : undefined;
+  if (rateLimitRedis) {
+    rateLimitRedis.on("error", (error: Error) => options.logger.error({ err: error.message }, "redis connection error (rate limits)"));
+    await rateLimitRedis.connect();
+  }
+  const rateLimits = createAuthRateLimits({ attemptsPerMinute: options.authAttemptsPerMinute ?? 10, redis: rateLimitRedis });
+  const cookieSettings = sessionCookieSettings(options.mode);
+  warmUpPasswordHashing();
+
   if (options.remixBuild) {
     const remixBuild = options.remixBuild;
     app.all(
       "*",
+      sessionMiddleware(cookieSettings),
       createRequestHandler({
         build: remixBuild,
         mode: options.mode,
-        getLoadContext: () => ({ realtime }),
+        getLoadContext: (req, res) => ({
+          realtime,
+          auth: res.locals.auth ?? null,
+          sessionCookie: cookieSettings,
+          rateLimits,
+          clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
+          cspNonce: res.locals.cspNonce as string,
+        }),
       }),
     );
   }
 
-  return { httpServer, realtime };
+  return {
+    httpServer,
+    realtime,
+    async close() {
+      await realtime.close();
+      await rateLimitRedis?.quit().catch(() => undefined);
+    },
+  };
 }

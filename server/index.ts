@@ -59,23 +59,25 @@ try {
 }
 
 const isDevelopment = env.nodeEnv === "development";
-const { httpServer, realtime } = await createCrowdlineServer({
+const crowdline = await createCrowdlineServer({
   db,
   logger,
   allowedOrigins: env.allowedOrigins,
   redisUrl: env.redisUrl,
   mode: env.nodeEnv,
+  trustProxy: env.trustProxy,
+  authAttemptsPerMinute: env.authAttemptsPerMinute,
   remixBuild: isDevelopment ? async () => currentBuild : currentBuild,
 });
 
-httpServer.on("error", (error: NodeJS.ErrnoException) => {
+crowdline.httpServer.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EADDRINUSE") fail(`PORT ${env.port} is already in use; set PORT to a free port`);
   if (error.code === "EACCES") fail(`PORT ${env.port} needs privileges this user lacks; set PORT above 1023`);
   fail(`could not listen on ${env.host}:${env.port}: ${error.message}`);
 });
 
-httpServer.listen(env.port, env.host, () => {
-  const address = httpServer.address();
+crowdline.httpServer.listen(env.port, env.host, () => {
+  const address = crowdline.httpServer.address();
   const port = typeof address === "object" && address ? address.port : env.port;
   logger.info(
     { port, database: env.database.provider, redis: Boolean(env.redisUrl), startupMs: Math.round(performance.now() - startedAt) },
@@ -101,7 +103,7 @@ async function shutdown(signal: string) {
   shuttingDown = true;
   logger.info({ signal }, "shutting down");
   // Closing socket.io also stops the http server from accepting; in-flight requests finish.
-  await realtime.close();
+  await crowdline.close();
   await db.$disconnect();
   process.exit(0);
 }

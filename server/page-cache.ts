@@ -97,7 +97,9 @@ export function createPageCache(options: PageCacheOptions = {}) {
       if ((req.method !== "GET" && req.method !== "HEAD") || req.headers.cookie || req.headers.authorization) return next();
       // Compressed and plain bodies are stored apart (compression runs inside this middleware).
       const variant = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "") ? "gzip" : "identity";
-      const key = `${req.method} ${variant} ${req.originalUrl}`;
+      // The Host is part of the page (the CSP names it for websockets): one host's copy must
+      // never be served to another, nor a forged Host poison everyone's.
+      const key = `${req.method} ${variant} ${req.headers.host ?? ""} ${req.originalUrl}`;
       const entry = entries.get(key);
       const at = now();
       if (entry && at < entry.freshUntil) return send(res, entry, "HIT");

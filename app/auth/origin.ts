@@ -16,3 +16,20 @@ export function isAllowedOrigin(
   const parsed = new URL(origin);
   return (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.host === host.toLowerCase();
 }
+
+/**
+ * Whether a state-changing request (any method but GET, HEAD, OPTIONS) comes from our own pages.
+ * Browsers send Origin on every such request; a few privacy settings strip it and leave Referer,
+ * whose origin then stands in. A request with neither is refused: no page of ours sends one, and
+ * only a script outside any browser would, which has no business posting forms with a cookie.
+ */
+export function isSameOriginMutation(headers: {
+  origin?: string;
+  referer?: string;
+  host?: string;
+  allowedOrigins?: readonly string[];
+}): boolean {
+  if (headers.origin !== undefined) return isAllowedOrigin(headers.origin, headers.host, headers.allowedOrigins);
+  if (headers.referer === undefined || !URL.canParse(headers.referer)) return false;
+  return isAllowedOrigin(new URL(headers.referer).origin, headers.host, headers.allowedOrigins);
+}

@@ -8,9 +8,3 @@ import type { Aggregate } from "./contract";
 export interface RealtimePublisher {
   publishAggregate(questionId: string, version: number, aggregate: Aggregate): void;
 }
-
-declare module "@remix-run/node" {
-  interface AppLoadContext {
-    realtime: RealtimePublisher;
-  }
-}

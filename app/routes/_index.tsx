@@ -1,15 +1,15 @@
-import type { HeadersFunction, MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { DateText } from "~/components/DateText";
-import { sharedPageCacheHeaders } from "~/http-cache";
+import { headersFromLoader, publicPageHeaders } from "~/http-cache";
 import { listPublishedArticles } from "~/models/article.server";
 
 export const meta: MetaFunction = () => [{ title: "Crowdline — forecast the scenarios" }];
 
-export const headers: HeadersFunction = () => sharedPageCacheHeaders;
+export const headers = headersFromLoader;
 
-export async function loader() {
-  return { articles: await listPublishedArticles() };
+export async function loader({ context }: LoaderFunctionArgs) {
+  return data({ articles: await listPublishedArticles() }, { headers: publicPageHeaders(context) });
 }
 
 export default function Index() {

@@ -1,20 +1,20 @@
-import type { HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { BaselineBar } from "~/components/BaselineBar";
 import { ClaimList } from "~/components/ClaimList";
 import { DateText } from "~/components/DateText";
-import { sharedPageCacheHeaders } from "~/http-cache";
+import { headersFromLoader, publicPageHeaders } from "~/http-cache";
 import { Paragraphs } from "~/components/Paragraphs";
 import { ScenarioCard } from "~/components/ScenarioCard";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { getPublishedArticle } from "~/models/article.server";
 
-export const headers: HeadersFunction = () => sharedPageCacheHeaders;
+export const headers = headersFromLoader;
 
-export async function loader({ params }: LoaderFunctionArgs) {
+export async function loader({ params, context }: LoaderFunctionArgs) {
   const article = await getPublishedArticle(params.slug ?? "");
   if (!article) throw new Response("No such article", { status: 404 });
-  return { article };
+  return data({ article }, { headers: publicPageHeaders(context) });
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>

@@ -1,0 +1,53 @@
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+
+export type RateLimitedAction = "login" | "signup";
+
+export type RateLimitVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+export interface AuthRateLimits {
+  /** Counts one attempt at `action` from `ip` on `accountName`; refuses beyond the limit. */
+  consume(action: RateLimitedAction, ip: string, accountName: string): Promise<RateLimitVerdict>;
+}
+
+export interface AuthRateLimitOptions {
+  attemptsPerMinute: number;
+  /** A connected node-redis client; limits are then shared by every instance. */
+  redis?: unknown;
+}
+
+/**
+ * Login and sign-up attempts, limited per IP (one machine guessing many accounts) and per
+ * account name (many machines guessing one account). Memory by default; Redis when the app runs
+ * as several instances, with a memory limiter standing in should Redis fail.
+ */
+export function createAuthRateLimits(options: AuthRateLimitOptions): AuthRateLimits {
+  const limiter = (keyPrefix: string): RateLimiterAbstract => {
+    const settings = { points: options.attemptsPerMinute, duration: 60, keyPrefix: `crowdline:${keyPrefix}` };
+    if (!options.redis) return new RateLimiterMemory(settings);
+    return new RateLimiterRedis({
+      ...settings,
+      storeClient: options.redis,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: new RateLimiterMemory(settings),
+    });
+  };
+  const limiters = {
+    login: { ip: limiter("login-ip"), account: limiter("login-account") },
+    signup: { ip: limiter("signup-ip"), account: limiter("signup-account") },
+  };
+
+  return {
+    async consume(action, ip, accountName) {
+      const { ip: byIp, account: byAccount } = limiters[action];
+      const outcomes = await Promise.allSettled([byIp.consume(ip), byAccount.consume(accountName.toLowerCase() || "(empty)")]);
+      let retryAfterMs = 0;
+      for (const outcome of outcomes) {
+        if (outcome.status === "fulfilled") continue;
+        if (!(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
+        retryAfterMs = Math.max(retryAfterMs, outcome.reason.msBeforeNext);
+      }
+      return retryAfterMs > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) } : { allowed: true };
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { PreferencesSchema, ProfileSchema, changePasswordSchema, deleteAccountSchema } from "~/auth/account-forms";
+import { requireUser } from "~/auth/guards.server";
+import { hashPassword, verifyPassword } from "~/auth/password.server";
+import { signOutAndRedirect } from "~/auth/sign-in.server";
+import { FieldErrors, FormErrors, SubmitButton, TextField } from "~/components/FormField";
+import { readFormData } from "~/form-data.server";
+import { deleteAccount, getPasswordHash, replacePassword, updateDisplayName, updatePreferences } from "~/models/user.server";
+
+export const meta: MetaFunction = () => [{ title: "Settings — Crowdline" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const user = requireUser(request, context);
+  return data(
+    { user: { username: user.username, email: user.email, displayName: user.displayName, hideCrowdUntilForecast: user.hideCrowdUntilForecast } },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
+}
+
+type Intent = "profile" | "password" | "preferences" | "delete";
+type ActionResult = { intent: Intent; result: SubmissionResult<string[]>; saved?: string };
+
+const reply = (intent: Intent, result: SubmissionResult<string[]>, status: number, saved?: string) =>
+  data<ActionResult>({ intent, result, saved }, { status });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const user = requireUser(request, context);
+  const session = context.auth!.session;
+  const formData = await readFormData(request);
+
+  switch (formData.get("intent")) {
+    case "profile": {
+      const submission = parseWithZod(formData, { schema: ProfileSchema });
+      if (submission.status !== "success") return reply("profile", submission.reply(), 422);
+      await updateDisplayName(user.id, submission.value.displayName || null);
+      return reply("profile", submission.reply(), 200, "Display name saved.");
+    }
+    case "preferences": {
+      const submission = parseWithZod(formData, { schema: PreferencesSchema });
+      if (submission.status !== "success") return reply("preferences", submission.reply(), 422);
+      await updatePreferences(user.id, { hideCrowdUntilForecast: submission.value.hideCrowdUntilForecast });
+      return reply("preferences", submission.reply(), 200, "Preferences saved.");
+    }
+    case "password": {
+      const submission = parseWithZod(formData, { schema: changePasswordSchema(user) });
+      const hideFields = ["currentPassword", "newPassword", "confirmPassword"];
+      if (submission.status !== "success") return reply("password", submission.reply({ hideFields }), 422);
+      const current = await verifyPassword(await getPasswordHash(user.id), submission.value.currentPassword);
+      if (!current) {
+        return reply("password", submission.reply({ fieldErrors: { currentPassword: ["That is not your current password"] }, hideFields }), 400);
+      }
+      const ended = await replacePassword(user.id, await hashPassword(submission.value.newPassword), session.id);
+      const others = ended === 1 ? "1 other session was" : `${ended} other sessions were`;
+      return reply("password", submission.reply({ resetForm: true }), 200, `Password changed. ${others} signed out.`);
+    }
+    case "delete": {
+      const submission = parseWithZod(formData, { schema: deleteAccountSchema(user.username) });
+      if (submission.status !== "success") return reply("delete", submission.reply(), 422);
+      await deleteAccount(user.id);
+      // The session row went with the account; this clears the cookie.
+      return signOutAndRedirect({ ...context, auth: null });
+    }
+    default:
+      return reply("profile", { status: "error", error: { "": ["Unknown action; reload the page and try again."] } }, 400);
+  }
+}
+
+function Section({ id, title, children, tone }: { id: string; title: string; children: ReactNode; tone?: "danger" }) {
+  const border = tone === "danger" ? "border-red-300 dark:border-red-900" : "border-stone-200 dark:border-stone-800";
+  return (
+    <section aria-labelledby={`${id}-heading`} className={`rounded-xl border bg-white p-6 shadow-sm dark:bg-stone-900 ${border}`}>
+      <h2 id={`${id}-heading`} className="text-lg font-semibold">
+        {title}
+      </h2>
+      <div className="mt-4">{children}</div>
+    </section>
+  );
+}
+
+function Saved({ message }: { message?: string }) {
+  return (
+    <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+      {message}
+    </p>
+  );
+}
+
+export default function SettingsPage() {
+  const { user } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const resultFor = (intent: Intent) => (actionData?.intent === intent ? actionData.result : undefined);
+  const savedFor = (intent: Intent) => (actionData?.intent === intent ? actionData.saved : undefined);
+
+  const [profileForm, profileFields] = useForm({
+    id: "profile",
+    lastResult: resultFor("profile"),
+    defaultValue: { displayName: user.displayName ?? "" },
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: ProfileSchema }),
+    shouldRevalidate: "onInput",
+  });
+  const [passwordForm, passwordFields] = useForm({
+    id: "password",
+    lastResult: resultFor("password"),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: changePasswordSchema(user) }),
+    shouldValidate: "onBlur",
+    shouldRevalidate: "onInput",
+  });
+  const [deleteForm, deleteFields] = useForm({
+    id: "delete",
+    lastResult: resultFor("delete"),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: deleteAccountSchema(user.username) }),
+    shouldRevalidate: "onInput",
+  });
+
+  return (
+    <div className="mx-auto max-w-2xl space-y-8 px-5 py-10 sm:py-14">
+      <header>
+        <h1 className="font-serif text-3xl font-bold tracking-tight">Settings</h1>
+        <p className="mt-2 text-stone-600 dark:text-stone-300">
+          Signed in as <strong>{user.username}</strong> ({user.email}).
+        </p>
+      </header>
+
+      <Section id="profile" title="Profile">
+        <Form method="post" {...getFormProps(profileForm)} className="space-y-3">
+          <input type="hidden" name="intent" value="profile" />
+          <FormErrors id={profileForm.errorId} errors={profileForm.errors} />
+          <TextField label="Display name" field={profileFields.displayName} autoComplete="nickname" hint="Shown next to your comments and forecasts instead of your username. Leave empty to use your username." />
+          <div className="flex items-center gap-4">
+            <SubmitButton intent="profile" pendingLabel="Saving…">
+              Save display name
+            </SubmitButton>
+            <Saved message={savedFor("profile")} />
+          </div>
+        </Form>
+      </Section>
+
+      <Section id="password" title="Password">
+        <Form method="post" {...getFormProps(passwordForm)} className="space-y-3">
+          <input type="hidden" name="intent" value="password" />
+          <FormErrors id={passwordForm.errorId} errors={passwordForm.errors} />
+          <TextField label="Current password" field={passwordFields.currentPassword} type="password" autoComplete="current-password" />
+          <TextField label="New password" field={passwordFields.newPassword} type="password" autoComplete="new-password" hint="At least 10 characters. Changing it signs you out everywhere else." />
+          <TextField label="Repeat new password" field={passwordFields.confirmPassword} type="password" autoComplete="new-password" />
+          <div className="flex items-center gap-4">
+            <SubmitButton intent="password" pendingLabel="Changing…">
+              Change password
+            </SubmitButton>
+            <Saved message={savedFor("password")} />
+          </div>
+        </Form>
+      </Section>
+
+      <Section id="preferences" title="Preferences">
+        <Form method="post" className="space-y-3">
+          <input type="hidden" name="intent" value="preferences" />
+          <div className="flex items-start gap-3">
+            <input
+              id="hide-crowd-until-forecast"
+              name="hideCrowdUntilForecast"
+              type="checkbox"
+              // Re-mounted when the saved value changes, so the box shows what is stored.
+              key={String(user.hideCrowdUntilForecast)}
+              defaultChecked={user.hideCrowdUntilForecast}
+              className="mt-1 h-4 w-4 rounded border-stone-400 text-accent-600 focus:ring-accent-500"
+            />
+            <label htmlFor="hide-crowd-until-forecast" className="text-sm">
+              <span className="font-medium">Hide the crowd until I forecast</span>
+              <span className="block text-stone-500 dark:text-stone-400">
+                Keep the crowd’s figures out of sight on each question until you have given your own, so they cannot anchor you.
+              </span>
+            </label>
+          </div>
+          <div className="flex items-center gap-4">
+            <SubmitButton intent="preferences" pendingLabel="Saving…">
+              Save preferences
+            </SubmitButton>
+            <Saved message={savedFor("preferences")} />
+          </div>
+        </Form>
+      </Section>
+
+      <Section id="data" title="Your data">
+        <p className="text-sm text-stone-600 dark:text-stone-300">
+          Everything we hold about you — your account, sessions, forecasts and comments — as one JSON file.
+        </p>
+        <a
+          href="/settings/data.json"
+          download
+          className="mt-3 inline-block rounded-md border border-stone-300 px-4 py-2 text-sm font-medium hover:bg-stone-50 dark:border-stone-700 dark:hover:bg-stone-800"
+        >
+          Download my data
+        </a>
+      </Section>
+
+      <Section id="delete" title="Delete my account" tone="danger">
+        <p className="text-sm text-stone-600 dark:text-stone-300">
+          Your name, email and password are erased and you are signed out everywhere. Your forecasts stay in the crowd’s
+          history without your name; your comments will show as “[deleted]”. This cannot be undone.
+        </p>
+        <Form method="post" {...getFormProps(deleteForm)} className="mt-4 space-y-3">
+          <input type="hidden" name="intent" value="delete" />
+          <FormErrors id={deleteForm.errorId} errors={deleteForm.errors} />
+          <div>
+            <label htmlFor={deleteFields.confirmUsername.id} className="block text-sm font-medium">
+              Type your username, <strong>{user.username}</strong>, to confirm
+            </label>
+            <input
+              {...getInputProps(deleteFields.confirmUsername, { type: "text" })}
+              key={deleteFields.confirmUsername.key}
+              autoComplete="off"
+              className="mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 dark:border-stone-700 dark:bg-stone-900"
+            />
+            <FieldErrors id={deleteFields.confirmUsername.errorId} errors={deleteFields.confirmUsername.errors} />
+          </div>
+          <SubmitButton intent="delete" tone="danger" pendingLabel="Deleting…">
+            Delete my account
+          </SubmitButton>
+        </Form>
+      </Section>
+    </div>
+  );
+}
