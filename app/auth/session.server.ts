@@ -97,7 +97,7 @@ export function sessionCookieSettings(mode: "development" | "production" | "test
 }
 
 export function serializeSessionCookie(settings: SessionCookieSettings, token: string, expiresAt: Date, now = new Date()): string {
-  const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000));
+  const maxAge = Math.max(0, Math.round((expiresAt.getTime() - now.getTime()) / 1000));
   return [
     `${settings.name}=${token}`,
     "Path=/",

@@ -10,8 +10,9 @@ export class AccountConflictError extends Error {
 
 function uniqueViolationField(error: unknown): "username" | "email" | "unknown" | null {
   if (!(error instanceof Error) || (error as { code?: string }).code !== "P2002") return null;
-  // The driver adapters report the index differently (field list, index name, message text).
-  const detail = JSON.stringify((error as { meta?: unknown }).meta ?? {}) + error.message;
+  // Adapters name the index differently (a field list, or an index name like User_email_key).
+  // Only `meta` is read: the message quotes the calling source code, which may mention any field.
+  const detail = JSON.stringify((error as { meta?: unknown }).meta ?? {});
   if (/email/i.test(detail)) return "email";
   if (/username/i.test(detail)) return "username";
   return "unknown";
