@@ -75,17 +75,37 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
   const status = isRouteErrorResponse(error) ? error.status : 500;
+  // Our own 4xx responses carry a sentence meant for the reader; a 500's text never reaches them.
+  const explanation = isRouteErrorResponse(error) && typeof error.data === "string" && status < 500 ? error.data : null;
+  if (status === 404) {
+    return (
+      <ErrorPage
+        status={status}
+        title="We couldn’t find that page"
+        message="The link may be old, or the article may have moved. The articles we have are listed on the front page."
+      />
+    );
+  }
+  if (status === 401 || status === 403) {
+    return (
+      <ErrorPage
+        status={status}
+        title="This page isn’t open to your account"
+        message={`${explanation ?? "Your account is not allowed to do this."} If you think it should be, ask an admin.`}
+      />
+    );
+  }
+  if (status < 500) {
+    return (
+      <ErrorPage status={status} title="That request didn’t work" message={explanation ?? "Check what you sent and try again."} />
+    );
+  }
   return (
     <ErrorPage
       status={status}
-      title={notFound ? "We couldn’t find that page" : "Something went wrong on our side"}
-      message={
-        notFound
-          ? "The link may be old, or the article may have moved. The articles we have are listed on the front page."
-          : "The error has been logged. Reload in a moment; if it keeps happening, come back a little later."
-      }
+      title="Something went wrong on our side"
+      message="The error has been logged. Reload in a moment; if it keeps happening, come back a little later."
     />
   );
 }

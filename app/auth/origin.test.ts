@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAllowedOrigin } from "./origin";
+import { isAllowedOrigin, isSameOriginMutation } from "./origin";
 
 describe("isAllowedOrigin", () => {
   it("accepts the origin of the host the browser addressed", () => {
@@ -19,5 +19,37 @@ describe("isAllowedOrigin", () => {
   });
   it("lets requests without an Origin through (same-origin GETs, non-browser clients)", () => {
     expect(isAllowedOrigin(undefined, "localhost:3000")).toBe(true);
+  });
+});
+
+describe("isSameOriginMutation", () => {
+  const host = "localhost:3000";
+
+  it("accepts our own Origin", () => {
+    expect(isSameOriginMutation({ origin: "http://localhost:3000", host })).toBe(true);
+  });
+  it("refuses a foreign Origin, even with our own Referer", () => {
+    expect(isSameOriginMutation({ origin: "https://evil.example", host })).toBe(false);
+    expect(isSameOriginMutation({ origin: "https://evil.example", referer: "http://localhost:3000/account", host })).toBe(false);
+  });
+  it('refuses the opaque Origin "null" (sandboxed frames, data: URLs)', () => {
+    expect(isSameOriginMutation({ origin: "null", host })).toBe(false);
+    expect(isSameOriginMutation({ origin: "null", referer: "http://localhost:3000/account", host })).toBe(false);
+  });
+  it("falls back to the Referer's origin when Origin is missing", () => {
+    expect(isSameOriginMutation({ referer: "http://localhost:3000/account?tab=1", host })).toBe(true);
+    expect(isSameOriginMutation({ referer: "https://evil.example/localhost:3000", host })).toBe(false);
+    expect(isSameOriginMutation({ referer: "http://localhost:3000.evil.example/", host })).toBe(false);
+    expect(isSameOriginMutation({ referer: "not a url", host })).toBe(false);
+  });
+  it("refuses a request with neither Origin nor Referer", () => {
+    expect(isSameOriginMutation({ host })).toBe(false);
+    expect(isSameOriginMutation({})).toBe(false);
+  });
+  it("accepts configured embedders by Origin or Referer", () => {
+    const allowedOrigins = ["https://partner.example"];
+    expect(isSameOriginMutation({ origin: "https://partner.example", host, allowedOrigins })).toBe(true);
+    expect(isSameOriginMutation({ referer: "https://partner.example/embed", host, allowedOrigins })).toBe(true);
+    expect(isSameOriginMutation({ origin: "https://partner.example", host })).toBe(false);
   });
 });

@@ -38,6 +38,8 @@ export default defineConfig({
       PORT: process.env.E2E_PORT,
       DATABASE_URL: process.env.E2E_DATABASE_URL,
       LOG_LEVEL: "warn",
+      // Every e2e sign-up and login comes from 127.0.0.1; the limit itself is covered by the vitest integration tests.
+      AUTH_RATE_LIMIT_PER_MINUTE: "1000",
     },
   },
 });
