@@ -10,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "~/db.server";
 import { projectRoot } from "../prisma/database-url";
 import { seedDatabase } from "../prisma/seeding";
+import { redisSkipReason } from "../test/test-database";
 import { createCrowdlineServer, type CrowdlineServer } from "./app";
 
 const servers: CrowdlineServer[] = [];
 let remixBuild: ServerBuild;
 
-async function start(authAttemptsPerMinute: number) {
+async function start(authAttemptsPerMinute: number, shared: { redisUrl?: string; trustProxy?: boolean } = {}) {
   const server = await createCrowdlineServer({
     db: getDb(),
     logger: pino({ level: "silent" }),
@@ -23,6 +24,7 @@ async function start(authAttemptsPerMinute: number) {
     mode: "test",
     remixBuild,
     authAttemptsPerMinute,
+    ...shared,
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve));
@@ -44,12 +46,19 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
 });
 
+// Unique across runs too: Redis keeps rate-limit counts for a minute after a run ends.
+const runId = Math.random().toString(36).slice(2, 7);
 let counter = 0;
-const uniqueName = (prefix: string) => `${prefix}_${process.pid % 1000}_${++counter}`;
+const uniqueName = (prefix: string) => `${prefix}_${runId}${++counter}`;
 
-function post(path: string, fields: Record<string, string>, options: { origin?: string | null; cookie?: string; base?: string; referer?: string } = {}) {
+function post(
+  path: string,
+  fields: Record<string, string>,
+  options: { origin?: string | null; cookie?: string; base?: string; referer?: string; forwardedFor?: string } = {},
+) {
   const base = options.base ?? origin;
   const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
+  if (options.forwardedFor) headers["X-Forwarded-For"] = options.forwardedFor;
   if (options.origin !== null) headers.Origin = options.origin ?? base;
   if (options.cookie) headers.Cookie = options.cookie;
   if (options.referer) headers.Referer = options.referer;
@@ -182,6 +191,25 @@ describe("sign-up, log-in and log-out", () => {
   });
 });
 
+describe("sliding expiry", () => {
+  it("extends a session used more than a day after its last extension, and re-sends the cookie", async () => {
+    const { cookie } = await signUp();
+    const token = cookie.split("=")[1]!;
+    const id = createHash("sha256").update(token).digest("hex");
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    await getDb().session.update({ where: { id }, data: { lastSeenAt: twoDaysAgo, expiresAt: new Date(twoDaysAgo.getTime() + 30 * 24 * 60 * 60 * 1000) } });
+
+    const response = await fetch(`${origin}/`, { headers: { Cookie: cookie } });
+    const resent = response.headers.getSetCookie().find((value) => value.startsWith(`session=${token};`));
+    expect(resent).toMatch(/Max-Age=259(1|2)\d{3}/);
+    const session = await getDb().session.findUniqueOrThrow({ where: { id } });
+    expect(session.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 60 * 60 * 1000);
+
+    const again = await fetch(`${origin}/`, { headers: { Cookie: cookie } });
+    expect(again.headers.getSetCookie().some((value) => value.startsWith("session="))).toBe(false);
+  });
+});
+
 describe("bad input never becomes a 500 or a half-written row", () => {
   const valid = () => {
     const username = uniqueName("bad");
@@ -266,6 +294,25 @@ describe("rate limits", () => {
     const html = await limited.text();
     expect(html).toContain("Too many attempts");
     expect(html).toContain("<form");
+  });
+});
+
+describe.skipIf(redisSkipReason())("rate limits across instances (Redis)", () => {
+  it("counts attempts on two instances sharing Redis together", async () => {
+    const settings = { redisUrl: process.env.TEST_REDIS_URL, trustProxy: true };
+    const shared = await Promise.all([start(10, settings), start(10, settings)]);
+    // A client address of its own (through TRUST_PROXY), so earlier runs' counts for 127.0.0.1 do not interfere.
+    const forwardedFor = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    const identifier = uniqueName("shared_target");
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const response = await post("/login", { identifier, password: `guess ${attempt}` }, { base: shared[attempt % 2], forwardedFor });
+      expect(response.status).toBe(400);
+    }
+    const limited = await post("/login", { identifier, password: "guess 11" }, { base: shared[1], forwardedFor });
+    expect(limited.status).toBe(429);
+    // Another address and account on the same instances is not limited.
+    const other = await post("/login", { identifier: uniqueName("bystander"), password: "guess" }, { base: shared[0], forwardedFor: "10.255.255.1" });
+    expect(other.status).toBe(400);
   });
 });
 

@@ -69,6 +69,12 @@ describe("SignupSchema", () => {
     expect(SignupSchema.safeParse({ ...valid, password: "p".repeat(256) }).success).toBe(true);
   });
 
+  it("reports every wrong field at once, the password-equals-username check included", () => {
+    const errors = errorsOf(SignupSchema.safeParse({ username: "Alice_Wonder_1", email: "not an email", password: "alice_wonder_1" }));
+    expect(errors.email).toEqual(["Enter an email address like name@example.com"]);
+    expect(errors.password).toEqual(["Password must not be your username or email"]);
+  });
+
   it("says which fields are missing", () => {
     const errors = errorsOf(SignupSchema.safeParse({}));
     expect(errors).toEqual({

@@ -34,19 +34,26 @@ export const DisplayNameSchema = z
   .regex(/^[^\p{C}]*$/u, "Display name may not contain control characters")
   .optional();
 
-function passwordDiffersFromIdentity(
-  value: { username: string; email: string; password: string },
-  context: z.RefinementCtx,
-) {
-  const password = value.password.toLowerCase();
-  if (password === value.username || password === value.email) {
-    context.addIssue({ code: "custom", path: ["password"], message: "Password must not be your username or email" });
-  }
-}
+const comparable = (value: unknown) => (typeof value === "string" ? value.trim().toLowerCase() : null);
+
+// A separate, always-parsing half of the intersection below, so that this check runs (and its
+// message shows) even while another field is still wrong; a refinement on the object itself
+// would wait until every field was valid, making people fix the form one round at a time.
+const PasswordDiffersFromIdentity = z
+  .object({ username: z.unknown(), email: z.unknown(), password: z.unknown() })
+  .superRefine((value, context) => {
+    const password = comparable(value.password);
+    if (password === null || password === "") return;
+    if (password === comparable(value.username) || password === comparable(value.email)) {
+      context.addIssue({ code: "custom", path: ["password"], message: "Password must not be your username or email" });
+    }
+  })
+  // Contributes no values: the other half's lowercased ones must win the merge.
+  .transform(() => ({}));
 
 export const SignupSchema = z
   .object({ username: UsernameSchema, email: EmailSchema, password: PasswordSchema, redirectTo: z.string().optional() })
-  .superRefine(passwordDiffersFromIdentity);
+  .and(PasswordDiffersFromIdentity);
 
 export const LoginSchema = z.object({
   identifier: z

@@ -19,7 +19,7 @@ export async function listPublishedArticles(): Promise<ArticleListItem[]> {
       title: true,
       dek: true,
       publishedAt: true,
-      author: { select: { username: true, displayName: true } },
+      author: { select: { username: true, displayName: true, deletedAt: true } },
       _count: { select: { questions: true } },
     },
   });
@@ -28,7 +28,7 @@ export async function listPublishedArticles(): Promise<ArticleListItem[]> {
     title: article.title,
     dek: article.dek,
     publishedAt: article.publishedAt,
-    authorName: article.author.displayName ?? article.author.username,
+    authorName: authorNameOf(article.author),
     questionCount: article._count.questions,
   }));
 }
@@ -75,7 +75,7 @@ export async function getPublishedArticle(slug: string): Promise<ArticleDetail |
   const article = await getDb().article.findFirst({
     where: { slug, publishedAt: { not: null } },
     include: {
-      author: { select: { username: true, displayName: true } },
+      author: { select: { username: true, displayName: true, deletedAt: true } },
       questions: {
         orderBy: { position: "asc" },
         include: {
@@ -94,7 +94,7 @@ export async function getPublishedArticle(slug: string): Promise<ArticleDetail |
     summary: article.summary,
     body: article.body,
     publishedAt: article.publishedAt,
-    authorName: article.author.displayName ?? article.author.username,
+    authorName: authorNameOf(article.author),
     questions: article.questions.map((question) => {
       const latestBaseline = question.baselineRevisions[0];
       const baseline = latestBaseline ? parseProbabilityVector(latestBaseline.probabilities) : null;
@@ -121,4 +121,10 @@ export async function getPublishedArticle(slug: string): Promise<ArticleDetail |
       };
     }),
   };
+}
+
+/** A deleted account keeps its row (decision 006) but not its name. */
+function authorNameOf(author: { username: string; displayName: string | null; deletedAt: Date | null }): string {
+  if (author.deletedAt) return "[deleted]";
+  return author.displayName || author.username;
 }
