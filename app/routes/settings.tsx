@@ -1,4 +1,4 @@
-import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@conform-to/react";
+import { getFormProps, getInputProps, type SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -8,6 +8,7 @@ import { requireUser } from "~/auth/guards.server";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
 import { signOutAndRedirect } from "~/auth/sign-in.server";
 import { FieldErrors, FormErrors, SubmitButton, TextField } from "~/components/FormField";
+import { useZodForm } from "~/components/use-zod-form";
 import { readFormData } from "~/form-data.server";
 import { deleteAccount, getPasswordHash, replacePassword, updateDisplayName, updatePreferences } from "~/models/user.server";
 
@@ -95,26 +96,14 @@ export default function SettingsPage() {
   const resultFor = (intent: Intent) => (actionData?.intent === intent ? actionData.result : undefined);
   const savedFor = (intent: Intent) => (actionData?.intent === intent ? actionData.saved : undefined);
 
-  const [profileForm, profileFields] = useForm({
+  const [profileForm, profileFields] = useZodForm({
     id: "profile",
+    schema: ProfileSchema,
     lastResult: resultFor("profile"),
     defaultValue: { displayName: user.displayName ?? "" },
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: ProfileSchema }),
-    shouldRevalidate: "onInput",
   });
-  const [passwordForm, passwordFields] = useForm({
-    id: "password",
-    lastResult: resultFor("password"),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: changePasswordSchema(user) }),
-    shouldValidate: "onBlur",
-    shouldRevalidate: "onInput",
-  });
-  const [deleteForm, deleteFields] = useForm({
-    id: "delete",
-    lastResult: resultFor("delete"),
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: deleteAccountSchema(user.username) }),
-    shouldRevalidate: "onInput",
-  });
+  const [passwordForm, passwordFields] = useZodForm({ id: "password", schema: changePasswordSchema(user), lastResult: resultFor("password") });
+  const [deleteForm, deleteFields] = useZodForm({ id: "delete", schema: deleteAccountSchema(user.username), lastResult: resultFor("delete") });
 
   return (
     <div className="mx-auto max-w-2xl space-y-8 px-5 py-10 sm:py-14">

@@ -1,5 +1,5 @@
-import { getFormProps, useForm } from "@conform-to/react";
-import { getZodConstraint, parseWithZod } from "@conform-to/zod";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { HONEYPOT_FIELD, SignupSchema } from "~/auth/account-forms";
@@ -8,6 +8,7 @@ import { safeRedirectPath } from "~/auth/redirect-target";
 import { rateLimitAccountKey, signInAndRedirect, tooManyAttemptsMessage } from "~/auth/sign-in.server";
 import { AuthCard } from "~/components/AuthCard";
 import { FormErrors, SubmitButton, TextField } from "~/components/FormField";
+import { useZodForm } from "~/components/use-zod-form";
 import { headersFromActionAndLoader } from "~/http-cache";
 import { readFormData } from "~/form-data.server";
 import { AccountConflictError, createUser, findTakenAccountField } from "~/models/user.server";
@@ -57,14 +58,7 @@ export default function SignupPage() {
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   const redirectTo = searchParams.get("redirectTo") ?? "";
-  const [form, fields] = useForm({
-    id: "signup",
-    lastResult: actionData?.result,
-    constraint: getZodConstraint(SignupSchema),
-    shouldValidate: "onBlur",
-    shouldRevalidate: "onInput",
-    onValidate: ({ formData }) => parseWithZod(formData, { schema: SignupSchema }),
-  });
+  const [form, fields] = useZodForm({ id: "signup", schema: SignupSchema, lastResult: actionData?.result });
   const loginHref = redirectTo ? `/login?${new URLSearchParams({ redirectTo })}` : "/login";
 
   return (

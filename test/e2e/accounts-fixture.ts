@@ -97,3 +97,19 @@ export async function logOut(page: Page): Promise<void> {
   await expect(page).toHaveURL(/\/$/);
   await expectSignedOut(page);
 }
+
+/** The sign-up messages for "ab" / a bad email / a 9-character password, by field label. */
+export const SHORT_FIELD_ERRORS = {
+  Username: "Username must be at least 3 characters",
+  Email: "Enter an email address like name@example.com",
+  Password: "Password must be at least 10 characters",
+};
+
+/** Each field is marked invalid and its message is tied to it (aria-describedby), not just somewhere on the page. */
+export async function expectFieldErrors(page: Page, expected: Record<string, string>): Promise<void> {
+  for (const [label, message] of Object.entries(expected)) {
+    const input = page.getByLabel(label, { exact: true });
+    await expect(input).toHaveAttribute("aria-invalid", "true");
+    await expect(input).toHaveAccessibleDescription(new RegExp(message));
+  }
+}

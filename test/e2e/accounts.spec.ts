@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { expect, test, type Page, type Response } from "@playwright/test";
 import {
+  SHORT_FIELD_ERRORS,
+  expectFieldErrors,
   expectLogInRefused,
   expectSignedInAs,
   expectSignedOut,
@@ -144,17 +146,7 @@ test.describe("sign-up validation", () => {
   test("a short username, a malformed email and a short password each get their own message", async ({ page }) => {
     await page.goto("/signup");
     await fillSignUp(page, { username: "ab", email: "not-an-email", password: "123456789" });
-    const expected = {
-      Username: "Username must be at least 3 characters",
-      Email: "Enter an email address like name@example.com",
-      Password: "Password must be at least 10 characters",
-    };
-    for (const [label, message] of Object.entries(expected)) {
-      const input = page.getByLabel(label, { exact: true });
-      await expect(input).toHaveAttribute("aria-invalid", "true");
-      // Tied to the field (aria-describedby), not just somewhere on the page.
-      await expect(input).toHaveAccessibleDescription(new RegExp(message));
-    }
+    await expectFieldErrors(page, SHORT_FIELD_ERRORS);
     await expect(page.getByText("Username must be at least 3 characters")).toHaveCount(1);
     await expect(page).toHaveURL(/\/signup$/);
   });
@@ -198,16 +190,7 @@ test.describe("sign-up validation", () => {
       const answered = page.waitForResponse(isSignUpPost);
       await fillSignUp(page, { username: "ab", email: "someone@localhost", password: "123456789" });
       expect((await answered).status()).toBe(422);
-      const expected = {
-        Username: "Username must be at least 3 characters",
-        Email: "Enter an email address like name@example.com",
-        Password: "Password must be at least 10 characters",
-      };
-      for (const [label, message] of Object.entries(expected)) {
-        const input = page.getByLabel(label, { exact: true });
-        await expect(input).toHaveAttribute("aria-invalid", "true");
-        await expect(input).toHaveAccessibleDescription(new RegExp(message));
-      }
+      await expectFieldErrors(page, SHORT_FIELD_ERRORS);
       // What was typed survives the round trip, except the password.
       await expect(page.getByLabel("Username", { exact: true })).toHaveValue("ab");
       await expect(page.getByLabel("Email", { exact: true })).toHaveValue("someone@localhost");
