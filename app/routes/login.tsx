@@ -1,11 +1,10 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { LoginSchema } from "~/auth/account-forms";
 import { verifyPassword } from "~/auth/password.server";
-import { safeRedirectPath } from "~/auth/redirect-target";
-import { rateLimitAccountKey, signInAndRedirect, tooManyAttemptsMessage } from "~/auth/sign-in.server";
+import { rateLimitAccountKey, redirectIfSignedIn, signInAndRedirect, tooManyAttempts } from "~/auth/sign-in.server";
 import { AuthCard } from "~/components/AuthCard";
 import { FormErrors, SubmitButton, TextField } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
@@ -18,7 +17,7 @@ export const headers = headersFromActionAndLoader;
 export const meta: MetaFunction = () => [{ title: "Log in — Crowdline" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (context.auth) throw redirect(safeRedirectPath(new URL(request.url).searchParams.get("redirectTo")));
+  redirectIfSignedIn(request, context);
   return null;
 }
 
@@ -27,12 +26,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const hidePasswords = { hideFields: ["password"] };
   const verdict = await context.rateLimits.consume("login", context.clientIp, rateLimitAccountKey(formData.get("identifier")));
   const submission = parseWithZod(formData, { schema: LoginSchema });
-  if (!verdict.allowed) {
-    return data(
-      { result: submission.reply({ formErrors: [tooManyAttemptsMessage(verdict.retryAfterSeconds)], ...hidePasswords }) },
-      { status: 429, headers: { "Retry-After": String(verdict.retryAfterSeconds) } },
-    );
-  }
+  if (!verdict.allowed) return tooManyAttempts(submission, verdict);
   if (submission.status !== "success") return data({ result: submission.reply(hidePasswords) }, { status: 422 });
 
   const { identifier, password, redirectTo } = submission.value;

@@ -1,11 +1,10 @@
 import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { HONEYPOT_FIELD, SignupSchema } from "~/auth/account-forms";
 import { hashPassword } from "~/auth/password.server";
-import { safeRedirectPath } from "~/auth/redirect-target";
-import { rateLimitAccountKey, signInAndRedirect, tooManyAttemptsMessage } from "~/auth/sign-in.server";
+import { rateLimitAccountKey, redirectIfSignedIn, signInAndRedirect, tooManyAttempts } from "~/auth/sign-in.server";
 import { AuthCard } from "~/components/AuthCard";
 import { FormErrors, SubmitButton, TextField } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
@@ -20,7 +19,7 @@ export const meta: MetaFunction = () => [{ title: "Create an account — Crowdli
 const TAKEN = { username: "That username is taken; try another", email: "An account with this email already exists; log in instead" };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  if (context.auth) throw redirect(safeRedirectPath(new URL(request.url).searchParams.get("redirectTo")));
+  redirectIfSignedIn(request, context);
   return null;
 }
 
@@ -33,12 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ result: submission.reply({ formErrors: ["This form could not be accepted."], ...hidePasswords }) }, { status: 400 });
   }
   const verdict = await context.rateLimits.consume("signup", context.clientIp, rateLimitAccountKey(formData.get("username")));
-  if (!verdict.allowed) {
-    return data(
-      { result: submission.reply({ formErrors: [tooManyAttemptsMessage(verdict.retryAfterSeconds)], ...hidePasswords }) },
-      { status: 429, headers: { "Retry-After": String(verdict.retryAfterSeconds) } },
-    );
-  }
+  if (!verdict.allowed) return tooManyAttempts(submission, verdict);
   if (submission.status !== "success") return data({ result: submission.reply(hidePasswords) }, { status: 422 });
 
   const { username, email, password, redirectTo } = submission.value;
