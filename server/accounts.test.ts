@@ -333,6 +333,24 @@ describe("settings", () => {
     expect(otherNow.status).toBe(302);
   });
 
+  it("lists where the user is signed in and, with the password, signs out everywhere else", async () => {
+    const { username, password, cookie } = await signUp();
+    const other = sessionCookieOf(await post("/login", { identifier: username, password }))!;
+    const page = await (await fetch(`${origin}/settings`, { headers: { Cookie: cookie } })).text();
+    expect(page).toContain("Where you are signed in");
+    expect(page.match(/\(this browser\)/g)).toHaveLength(1);
+
+    const wrong = await post("/settings", { intent: "sessions", currentPassword: "not the password" }, { cookie });
+    expect(wrong.status).toBe(400);
+    expect(await getDb().session.count({ where: { user: { username } } })).toBe(2);
+
+    const ended = await post("/settings", { intent: "sessions", currentPassword: password }, { cookie });
+    expect(ended.status).toBe(200);
+    expect(await ended.text()).toContain("Signed out of 1 other session.");
+    expect((await fetch(`${origin}/settings`, { headers: { Cookie: other }, redirect: "manual" })).status).toBe(302);
+    expect((await fetch(`${origin}/settings`, { headers: { Cookie: cookie }, redirect: "manual" })).status).toBe(200);
+  });
+
   it("refuses settings changes without a session", async () => {
     const response = await post("/settings", { intent: "profile", displayName: "Nobody" });
     expect(response.status).toBe(302);

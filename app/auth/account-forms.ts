@@ -93,6 +93,13 @@ export function changePasswordSchema(identity: { username: string; email: string
     });
 }
 
+// ASVS 3.3.4: ending other sessions asks for the password again, so a borrowed, unlocked
+// browser cannot lock its owner out of their other devices.
+export const EndOtherSessionsSchema = z.object({
+  intent: z.literal("sessions"),
+  currentPassword: z.string({ required_error: "Enter your current password" }).max(256, "Password must be at most 256 characters"),
+});
+
 export function deleteAccountSchema(username: string) {
   return z.object({
     intent: z.literal("delete"),

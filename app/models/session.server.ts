@@ -70,3 +70,19 @@ export async function deleteUserSessions(userId: string, exceptSessionId?: strin
   });
   return count;
 }
+
+export interface SessionSummary {
+  id: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+/** A user's live sessions, newest first, for "where am I signed in". Ids are hashes, never tokens. */
+export async function listUserSessions(userId: string, now = new Date()): Promise<SessionSummary[]> {
+  return getDb().session.findMany({
+    where: { userId, expiresAt: { gt: now }, absoluteExpiresAt: { gt: now } },
+    orderBy: { lastSeenAt: "desc" },
+    select: { id: true, createdAt: true, lastSeenAt: true, expiresAt: true },
+  });
+}

@@ -3,26 +3,33 @@ import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { PreferencesSchema, ProfileSchema, changePasswordSchema, deleteAccountSchema } from "~/auth/account-forms";
+import { EndOtherSessionsSchema, PreferencesSchema, ProfileSchema, changePasswordSchema, deleteAccountSchema } from "~/auth/account-forms";
 import { requireUser } from "~/auth/guards.server";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
 import { signOutAndRedirect } from "~/auth/sign-in.server";
+import { DateText } from "~/components/DateText";
 import { FieldErrors, FormErrors, SubmitButton, TextField } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import { readFormData } from "~/form-data.server";
+import { deleteUserSessions, listUserSessions } from "~/models/session.server";
 import { deleteAccount, getPasswordHash, replacePassword, updateDisplayName, updatePreferences } from "~/models/user.server";
 
 export const meta: MetaFunction = () => [{ title: "Settings — Crowdline" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = requireUser(request, context);
+  const currentSessionId = context.auth!.session.id;
+  const sessions = (await listUserSessions(user.id)).map(({ id, ...session }) => ({ ...session, current: id === currentSessionId }));
   return data(
-    { user: { username: user.username, email: user.email, displayName: user.displayName, hideCrowdUntilForecast: user.hideCrowdUntilForecast } },
+    {
+      user: { username: user.username, email: user.email, displayName: user.displayName, hideCrowdUntilForecast: user.hideCrowdUntilForecast },
+      sessions,
+    },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
 
-type Intent = "profile" | "password" | "preferences" | "delete";
+type Intent = "profile" | "password" | "preferences" | "sessions" | "delete";
 type ActionResult = { intent: Intent; result: SubmissionResult<string[]>; saved?: string };
 
 const reply = (intent: Intent, result: SubmissionResult<string[]>, status: number, saved?: string) =>
@@ -58,6 +65,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const others = ended === 1 ? "1 other session was" : `${ended} other sessions were`;
       return reply("password", submission.reply({ resetForm: true }), 200, `Password changed. ${others} signed out.`);
     }
+    case "sessions": {
+      const submission = parseWithZod(formData, { schema: EndOtherSessionsSchema });
+      const hideFields = ["currentPassword"];
+      if (submission.status !== "success") return reply("sessions", submission.reply({ hideFields }), 422);
+      if (!(await verifyPassword(await getPasswordHash(user.id), submission.value.currentPassword))) {
+        return reply("sessions", submission.reply({ fieldErrors: { currentPassword: ["That is not your current password"] }, hideFields }), 400);
+      }
+      const ended = await deleteUserSessions(user.id, session.id);
+      return reply("sessions", submission.reply({ resetForm: true }), 200, ended === 1 ? "Signed out of 1 other session." : `Signed out of ${ended} other sessions.`);
+    }
     case "delete": {
       const submission = parseWithZod(formData, { schema: deleteAccountSchema(user.username) });
       if (submission.status !== "success") return reply("delete", submission.reply(), 422);
@@ -91,7 +108,7 @@ function Saved({ message }: { message?: string }) {
 }
 
 export default function SettingsPage() {
-  const { user } = useLoaderData<typeof loader>();
+  const { user, sessions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const resultFor = (intent: Intent) => (actionData?.intent === intent ? actionData.result : undefined);
   const savedFor = (intent: Intent) => (actionData?.intent === intent ? actionData.saved : undefined);
@@ -103,6 +120,7 @@ export default function SettingsPage() {
     defaultValue: { displayName: user.displayName ?? "" },
   });
   const [passwordForm, passwordFields] = useZodForm({ id: "password", schema: changePasswordSchema(user), lastResult: resultFor("password") });
+  const [sessionsForm, sessionsFields] = useZodForm({ id: "sessions", schema: EndOtherSessionsSchema, lastResult: resultFor("sessions") });
   const [deleteForm, deleteFields] = useZodForm({ id: "delete", schema: deleteAccountSchema(user.username), lastResult: resultFor("delete") });
 
   return (
@@ -171,6 +189,39 @@ export default function SettingsPage() {
             <Saved message={savedFor("preferences")} />
           </div>
         </Form>
+      </Section>
+
+      <Section id="sessions" title="Where you are signed in">
+        <ul className="divide-y divide-stone-200 text-sm dark:divide-stone-800">
+          {sessions.map((session) => (
+            <li key={session.createdAt.toISOString()} className="flex flex-wrap justify-between gap-x-4 py-2">
+              <span>
+                Signed in <DateText date={session.createdAt} />
+                {session.current && <strong className="ml-2 text-accent-700 dark:text-accent-300">(this browser)</strong>}
+              </span>
+              <span className="text-stone-500 dark:text-stone-400">
+                last active <DateText date={session.lastSeenAt} />
+              </span>
+            </li>
+          ))}
+        </ul>
+        {sessions.length > 1 ? (
+          <Form method="post" {...getFormProps(sessionsForm)} className="mt-4 space-y-3">
+            <input type="hidden" name="intent" value="sessions" />
+            <FormErrors id={sessionsForm.errorId} errors={sessionsForm.errors} />
+            <TextField label="Current password" field={sessionsFields.currentPassword} type="password" autoComplete="current-password" hint="Needed to sign out your other devices." />
+            <div className="flex items-center gap-4">
+              <SubmitButton intent="sessions" pendingLabel="Signing out…">
+                Sign out everywhere else
+              </SubmitButton>
+              <Saved message={savedFor("sessions")} />
+            </div>
+          </Form>
+        ) : (
+          <p className="mt-3 text-sm text-stone-500 dark:text-stone-400">
+            {savedFor("sessions") ?? "This browser is your only session."}
+          </p>
+        )}
       </Section>
 
       <Section id="data" title="Your data">
