@@ -148,12 +148,7 @@ export async function exportUserData(userId: string) {
   const user = await getDb().user.findUniqueOrThrow({
     where: { id: userId },
     select: {
-      id: true,
-      username: true,
-      email: true,
-      displayName: true,
-      role: true,
-      hideCrowdUntilForecast: true,
+      ...sessionUserSelect,
       createdAt: true,
       sessions: { select: { createdAt: true, lastSeenAt: true, expiresAt: true }, orderBy: { createdAt: "asc" } },
       forecasts: {

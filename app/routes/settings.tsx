@@ -35,6 +35,10 @@ type ActionResult = { intent: Intent; result: SubmissionResult<string[]>; saved?
 const reply = (intent: Intent, result: SubmissionResult<string[]>, status: number, saved?: string) =>
   data<ActionResult>({ intent, result, saved }, { status });
 
+async function isCurrentPassword(userId: string, candidate: string): Promise<boolean> {
+  return verifyPassword(await getPasswordHash(userId), candidate);
+}
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireUser(request, context);
   const session = context.auth!.session;
@@ -57,8 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const submission = parseWithZod(formData, { schema: changePasswordSchema(user) });
       const hideFields = ["currentPassword", "newPassword", "confirmPassword"];
       if (submission.status !== "success") return reply("password", submission.reply({ hideFields }), 422);
-      const current = await verifyPassword(await getPasswordHash(user.id), submission.value.currentPassword);
-      if (!current) {
+      if (!(await isCurrentPassword(user.id, submission.value.currentPassword))) {
         return reply("password", submission.reply({ fieldErrors: { currentPassword: ["That is not your current password"] }, hideFields }), 400);
       }
       const ended = await replacePassword(user.id, await hashPassword(submission.value.newPassword), session.id);
@@ -69,7 +72,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const submission = parseWithZod(formData, { schema: EndOtherSessionsSchema });
       const hideFields = ["currentPassword"];
       if (submission.status !== "success") return reply("sessions", submission.reply({ hideFields }), 422);
-      if (!(await verifyPassword(await getPasswordHash(user.id), submission.value.currentPassword))) {
+      if (!(await isCurrentPassword(user.id, submission.value.currentPassword))) {
         return reply("sessions", submission.reply({ fieldErrors: { currentPassword: ["That is not your current password"] }, hideFields }), 400);
       }
       const ended = await deleteUserSessions(user.id, session.id);
@@ -99,11 +102,17 @@ function Section({ id, title, children, tone }: { id: string; title: string; chi
   );
 }
 
-function Saved({ message }: { message?: string }) {
+/** A section's submit button with, beside it, the confirmation of its last save. */
+function SubmitRow({ label, pendingLabel, intent, saved }: { label: string; pendingLabel: string; intent: Intent; saved?: string }) {
   return (
-    <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-      {message}
-    </p>
+    <div className="flex items-center gap-4">
+      <SubmitButton intent={intent} pendingLabel={pendingLabel}>
+        {label}
+      </SubmitButton>
+      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+        {saved}
+      </p>
+    </div>
   );
 }
 
@@ -137,12 +146,7 @@ export default function SettingsPage() {
           <input type="hidden" name="intent" value="profile" />
           <FormErrors id={profileForm.errorId} errors={profileForm.errors} />
           <TextField label="Display name" field={profileFields.displayName} autoComplete="nickname" hint="Shown next to your comments and forecasts instead of your username. Leave empty to use your username." />
-          <div className="flex items-center gap-4">
-            <SubmitButton intent="profile" pendingLabel="Saving…">
-              Save display name
-            </SubmitButton>
-            <Saved message={savedFor("profile")} />
-          </div>
+          <SubmitRow label="Save display name" pendingLabel="Saving…" intent="profile" saved={savedFor("profile")} />
         </Form>
       </Section>
 
@@ -153,12 +157,7 @@ export default function SettingsPage() {
           <TextField label="Current password" field={passwordFields.currentPassword} type="password" autoComplete="current-password" />
           <TextField label="New password" field={passwordFields.newPassword} type="password" autoComplete="new-password" hint="At least 10 characters. Changing it signs you out everywhere else." />
           <TextField label="Repeat new password" field={passwordFields.confirmPassword} type="password" autoComplete="new-password" />
-          <div className="flex items-center gap-4">
-            <SubmitButton intent="password" pendingLabel="Changing…">
-              Change password
-            </SubmitButton>
-            <Saved message={savedFor("password")} />
-          </div>
+          <SubmitRow label="Change password" pendingLabel="Changing…" intent="password" saved={savedFor("password")} />
         </Form>
       </Section>
 
@@ -182,12 +181,7 @@ export default function SettingsPage() {
               </span>
             </label>
           </div>
-          <div className="flex items-center gap-4">
-            <SubmitButton intent="preferences" pendingLabel="Saving…">
-              Save preferences
-            </SubmitButton>
-            <Saved message={savedFor("preferences")} />
-          </div>
+          <SubmitRow label="Save preferences" pendingLabel="Saving…" intent="preferences" saved={savedFor("preferences")} />
         </Form>
       </Section>
 
@@ -210,12 +204,7 @@ export default function SettingsPage() {
             <input type="hidden" name="intent" value="sessions" />
             <FormErrors id={sessionsForm.errorId} errors={sessionsForm.errors} />
             <TextField label="Current password" field={sessionsFields.currentPassword} type="password" autoComplete="current-password" hint="Needed to sign out your other devices." />
-            <div className="flex items-center gap-4">
-              <SubmitButton intent="sessions" pendingLabel="Signing out…">
-                Sign out everywhere else
-              </SubmitButton>
-              <Saved message={savedFor("sessions")} />
-            </div>
+            <SubmitRow label="Sign out everywhere else" pendingLabel="Signing out…" intent="sessions" saved={savedFor("sessions")} />
           </Form>
         ) : (
           <p className="mt-3 text-sm text-stone-500 dark:text-stone-400">
