@@ -23,7 +23,7 @@ export function sessionMiddleware(settings: SessionCookieSettings) {
         res.append("Set-Cookie", serializeBlankSessionCookie(settings));
         return next();
       }
-      if (validated.extended) res.append("Set-Cookie", serializeSessionCookie(settings, token, validated.session.expiresAt));
+      if (validated.extended) res.append("Set-Cookie", serializeSessionCookie(settings, token, validated.session.expiresAt, validated.session.lastSeenAt));
       res.locals.auth = { session: validated.session, user: validated.user };
       next();
     } catch (error) {

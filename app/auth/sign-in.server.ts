@@ -12,7 +12,8 @@ export async function signInAndRedirect(context: AppLoadContext, userId: string,
   if (context.auth) await invalidateSession(context.auth.session.id);
   const { token, session } = await createSession(userId);
   return redirect(safeRedirectPath(redirectTo), {
-    headers: { "Set-Cookie": serializeSessionCookie(context.sessionCookie, token, session.expiresAt) },
+    // Max-Age counted from the session's own start, so cookie and row expire together.
+    headers: { "Set-Cookie": serializeSessionCookie(context.sessionCookie, token, session.expiresAt, session.lastSeenAt) },
   });
 }
 
