@@ -124,7 +124,7 @@ export async function getPublishedArticle(slug: string): Promise<ArticleDetail |
 }
 
 /** A deleted account keeps its row (decision 006) but not its name. */
-function authorNameOf(author: { username: string; displayName: string | null; deletedAt: Date | null }): string {
+export function authorNameOf(author: { username: string; displayName: string | null; deletedAt: Date | null }): string {
   if (author.deletedAt) return "[deleted]";
   return author.displayName || author.username;
 }
