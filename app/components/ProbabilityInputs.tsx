@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { flushSync } from "react-dom";
+import { probabilityFieldName, WHOLE_VECTOR_ERROR_PATH } from "~/domain/probability-fields";
 import { evenSplit, rebalance, roundToTotal, sumOf } from "~/domain/rebalance";
 import { FieldErrors, FormErrors } from "./FormField";
 import { scenarioColor } from "./scenario-colors";
@@ -17,10 +18,6 @@ export interface ProbabilityInputsProps {
   onChange?(percentages: number[]): void;
 }
 
-/** The posted field for a scenario; the action parses exactly these names. */
-export const probabilityFieldName = (scenarioId: string) => `p_${scenarioId}`;
-
-export const VECTOR_ERROR_FIELD = "probabilities";
 
 /**
  * Whole percentages unless the reader asks for finer ones: a stored forecast or a typed value
@@ -155,7 +152,7 @@ export function ProbabilityInputs({ scenarios, kind, defaultPercentages, errors,
         ? "The probabilities must add up to 100 %. Leave the field to rebalance the others."
         : null;
 
-  const vectorErrors = errors?.[VECTOR_ERROR_FIELD];
+  const vectorErrors = errors?.[WHOLE_VECTOR_ERROR_PATH];
   const vectorErrorId = `${baseId}-vector-error`;
   const hintId = `${baseId}-hint`;
 

@@ -1,5 +1,5 @@
 import type { ArticleScenario } from "~/models/article.server";
-import { scenarioColour } from "./BaselineBar";
+import { scenarioColor } from "./scenario-colors";
 
 export function ScenarioCard({ scenario, position, percentage }: { scenario: ArticleScenario; position: number; percentage: number | null }) {
   const headingId = `scenario-${scenario.id}`;
@@ -29,7 +29,7 @@ export function ScenarioCard({ scenario, position, percentage }: { scenario: Art
       </header>
       {percentage !== null && (
         <div className="mt-3 h-1.5 rounded-full bg-stone-100 dark:bg-stone-800" aria-hidden="true">
-          <div className={`h-1.5 rounded-full ${scenarioColour(position)}`} style={{ width: `${percentage}%` }} />
+          <div className={`h-1.5 rounded-full ${scenarioColor(position).bg}`} style={{ width: `${percentage}%` }} />
         </div>
       )}
       <p className="mt-4 font-serif text-lg leading-relaxed text-stone-700 dark:text-stone-200">{scenario.summary}</p>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { baselineFormSchema, forecastFormSchema, probabilityFieldName, RATIONALE_MAX_LENGTH } from "./forecast";
+import { baselineFormSchema, forecastFormSchema, RATIONALE_MAX_LENGTH } from "./forecast";
+import { probabilityFieldName } from "./probability-fields";
 
 const scenarios = [
   { id: "open", title: "Open wins" },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PROBABILITY_FIELD_PREFIX, WHOLE_VECTOR_ERROR_PATH, probabilityFieldName } from "./probability-fields";
 
 /**
  * The probability form every question uses (a reader's forecast, an author's baseline): one
@@ -11,8 +12,6 @@ export const RATIONALE_MAX_LENGTH = 5_000;
 export const BASELINE_NOTE_MAX_LENGTH = 2_000;
 /** Typed percentages are rounded by people ("33.3 + 33.3 + 33.3"); more than this is a mistake. */
 export const SUM_TOLERANCE_PERCENT = 0.5;
-export const PROBABILITY_FIELD_PREFIX = "p_";
-export const WHOLE_VECTOR_ERROR_PATH = "probabilities";
 
 export interface ProbabilityFormScenario {
   id: string;
@@ -20,8 +19,6 @@ export interface ProbabilityFormScenario {
 }
 
 export type QuestionKind = "scenarios" | "binary";
-
-export const probabilityFieldName = (scenarioId: string) => `${PROBABILITY_FIELD_PREFIX}${scenarioId}`;
 
 const formatPercent = (value: number) => `${Math.round(value * 10) / 10} %`;
 
