@@ -34,7 +34,10 @@ async function allMigrationsApplied(database: ResolvedDatabase): Promise<boolean
 export async function deployMigrations(rawUrl: string | undefined = process.env.DATABASE_URL): Promise<{ applied: boolean }> {
   const database = resolveDatabaseUrl(rawUrl);
   if (database.provider === "sqlite") ensureSqliteDirectory(database.url);
-  if (await allMigrationsApplied(database)) return { applied: false };
+  if (await allMigrationsApplied(database)) {
+    if (database.provider === "sqlite") await useWriteAheadLog(database.url);
+    return { applied: false };
+  }
   const run = await runPrisma(["migrate", "deploy", "--config", configPaths[database.provider]], database.url);
   if (run.code !== 0) {
     const reason = run.output.split("\n").filter((line) => /error|P\d{4}/i.test(line)).slice(0, 3).join(" ").trim();
@@ -42,5 +45,21 @@ export async function deployMigrations(rawUrl: string | undefined = process.env.
       `Could not apply migrations to ${redactPassword(database.url)}: ${reason || run.output.trim().slice(-400)}`,
     );
   }
+  if (database.provider === "sqlite") await useWriteAheadLog(database.url);
   return { applied: true };
+}
+
+/**
+ * WAL lets pages read while a forecast batch commits, and commits append to one log instead of
+ * rewriting pages twice. The mode is stored in the database file, so setting it once here holds
+ * for every later connection. The default synchronous=FULL stays: a commit is on disk before
+ * the forecast it holds is acknowledged.
+ */
+async function useWriteAheadLog(url: string): Promise<void> {
+  const db = createDb(url);
+  try {
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  } finally {
+    await db.$disconnect();
+  }
 }
