@@ -105,9 +105,14 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     });
   });
 
+  // Every forecast of one group commit reports the same version; the room needs it once.
+  const lastPublishedVersion = new Map<string, number>();
+
   return {
     io,
     publishAggregate(questionId, version, aggregate) {
+      if ((lastPublishedVersion.get(questionId) ?? 0) >= version) return;
+      lastPublishedVersion.set(questionId, version);
       io.to(roomOf(questionId)).emit("question:aggregate", { questionId, version, aggregate });
     },
     async close() {
