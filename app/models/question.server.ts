@@ -40,3 +40,50 @@ export async function getQuestionLiveState(questionId: string): Promise<Question
     baseline: baseline ? parseProbabilityVector(baseline.probabilities) : null,
   };
 }
+
+export interface QuestionForForecasting {
+  id: string;
+  kind: "scenarios" | "binary";
+  title: string;
+  description: string;
+  status: "open" | "closed";
+  closesAt: Date | null;
+  revealCrowd: "always" | "after_forecast";
+  aggregationMethod: string;
+  createdAt: Date;
+  article: { slug: string; title: string; published: boolean };
+  scenarios: { id: string; title: string }[];
+}
+
+/** A question with what its forecast form and figures need; null when it does not exist. */
+export async function getQuestionForForecasting(questionId: string): Promise<QuestionForForecasting | null> {
+  const question = await getDb().question.findUnique({
+    where: { id: questionId },
+    select: {
+      id: true,
+      kind: true,
+      title: true,
+      description: true,
+      status: true,
+      closesAt: true,
+      revealCrowd: true,
+      aggregationMethod: true,
+      createdAt: true,
+      article: { select: { slug: true, title: true, publishedAt: true } },
+      scenarios: { orderBy: { position: "asc" }, select: { id: true, title: true } },
+    },
+  });
+  if (!question) return null;
+  return {
+    ...question,
+    kind: question.kind === "binary" ? "binary" : "scenarios",
+    status: question.status === "closed" ? "closed" : "open",
+    revealCrowd: question.revealCrowd === "after_forecast" ? "after_forecast" : "always",
+    article: { slug: question.article.slug, title: question.article.title, published: question.article.publishedAt !== null },
+  };
+}
+
+/** Whether the user has ever forecast the question (withdrawn forecasts count: they have seen it). */
+export async function hasForecast(questionId: string, userId: string): Promise<boolean> {
+  return (await getDb().forecast.count({ where: { questionId, userId }, take: 1 })) > 0;
+}

@@ -1,0 +1,73 @@
+import { parseWithZod } from "@conform-to/zod";
+import { data, type ActionFunctionArgs } from "@remix-run/node";
+import { requireUser } from "~/auth/guards.server";
+import type { ForecastActionData } from "~/components/ForecastPanel";
+import { forecastFormSchema } from "~/domain/forecast";
+import { probabilityFieldName } from "~/domain/probability-fields";
+import { readFormData } from "~/form-data.server";
+import { ForecastWriteError, saveForecast, withdrawForecast, type ForecastOutcome } from "~/models/forecast.server";
+import { getQuestionForForecasting } from "~/models/question.server";
+import { acceptsForecasts } from "~/question-view.server";
+
+/**
+ * The question page's actions: "save" a forecast and "withdraw" it. Whatever goes wrong answers
+ * with the form's messages and a 4xx; the writer stores nothing of a refused forecast.
+ */
+
+const STATUS_OF_REFUSAL: Record<Extract<ForecastOutcome, { ok: false }>["code"], number> = {
+  question_not_found: 404,
+  question_closed: 409,
+  wrong_scenario_count: 422,
+  nothing_to_withdraw: 409,
+};
+
+/** What the reader typed, when every field holds a number: the re-shown form keeps it. */
+function postedPercentages(formData: FormData, scenarios: readonly { id: string }[]): number[] | undefined {
+  const values = scenarios.map((scenario) => Number(formData.get(probabilityFieldName(scenario.id)) ?? Number.NaN));
+  return values.every((value) => Number.isFinite(value) && value >= 0 && value <= 100) ? values : undefined;
+}
+
+const reply = (body: ForecastActionData, status = 200, headers?: HeadersInit) => data(body, { status, headers });
+const formError = (intent: ForecastActionData["intent"], message: string, status: number, headers?: HeadersInit) =>
+  reply({ ok: false, intent, errors: { "": [message] } }, status, headers);
+
+export async function handleForecastAction({ request, params, context }: ActionFunctionArgs) {
+  const user = requireUser(request, context);
+  const formData = await readFormData(request);
+  const intent = formData.get("intent");
+  if (intent !== "save" && intent !== "withdraw") {
+    return formError("save", "This form could not be understood; reload the page and try again.", 400);
+  }
+  const question = await getQuestionForForecasting(params.id ?? "");
+  if (!question || !question.article.published) return formError(intent, "This question does not exist (any more).", 404);
+  if (!acceptsForecasts(question, new Date())) return formError(intent, "This question is closed for forecasting.", 409);
+
+  let outcome: ForecastOutcome;
+  try {
+    if (intent === "withdraw") {
+      outcome = await withdrawForecast({ questionId: question.id, userId: user.id });
+    } else {
+      const submission = parseWithZod(formData, { schema: forecastFormSchema(question.scenarios, question.kind) });
+      if (submission.status !== "success") {
+        return reply({ ok: false, intent, errors: submission.reply().error ?? {}, submitted: postedPercentages(formData, question.scenarios) }, 422);
+      }
+      outcome = await saveForecast({
+        questionId: question.id,
+        userId: user.id,
+        probabilities: submission.value.probabilities,
+        rationale: submission.value.rationale,
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof ForecastWriteError)) throw error;
+    return formError(intent, "Your forecast could not be saved just now. Nothing was stored; please try again.", 503, { "Retry-After": "5" });
+  }
+
+  if (!outcome.ok) return formError(intent, outcome.message, STATUS_OF_REFUSAL[outcome.code]);
+  // A crowd hidden until one forecasts must not travel to every socket in the room.
+  if (outcome.revealCrowd === "always") {
+    const { method, centers, lower, upper, count } = outcome.aggregate;
+    context.realtime.publishAggregate(outcome.questionId, outcome.version, { method, centers, lower, upper, count });
+  }
+  return reply({ ok: true, intent, savedAt: outcome.at.toISOString() });
+}

@@ -1,0 +1,159 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { ConsensusChart } from "~/components/ConsensusChart";
+import { DateText } from "~/components/DateText";
+import { ForecastPanel } from "~/components/ForecastPanel";
+import { toDisplayPercentages } from "~/domain/display-percentages";
+import { AGGREGATION_METHODS, type AggregationMethod } from "~/domain/aggregation";
+import { getUser } from "~/auth/guards.server";
+import { headersFromLoader, publicPageHeaders } from "~/http-cache";
+import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
+import { handleForecastAction } from "./intents.server";
+
+export const headers = headersFromLoader;
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const user = getUser(context);
+  const url = new URL(request.url);
+  const method = url.searchParams.has("method") ? parseAggregationMethod(url.searchParams.get("method")) : undefined;
+  const view = await loadQuestionView(params.id ?? "", user, { method });
+  if (!view) throw new Response("No such question", { status: 404, statusText: "Not Found" });
+  return data({ view, panel: forecastPanelPropsOf(view, user !== null), now: new Date().toISOString() }, { headers: publicPageHeaders(context) });
+}
+
+export const action = (args: ActionFunctionArgs) => handleForecastAction(args);
+
+export const meta: MetaFunction<typeof loader> = ({ data }) =>
+  data
+    ? [{ title: `${data.view.question.title} — Crowdline` }, { name: "description", content: data.view.question.description }]
+    : [{ title: "Question not found — Crowdline" }];
+
+const METHOD_LABELS: Record<AggregationMethod, string> = {
+  recency_weighted_median: "Recency-weighted median",
+  median: "Median",
+  geometric_mean_of_odds: "Geometric mean of odds",
+  mean: "Mean",
+};
+
+export default function QuestionPage() {
+  const { view, panel, now } = useLoaderData<typeof loader>();
+  const { question, baseline, crowd, viewer } = view;
+
+  return (
+    <div className="mx-auto max-w-3xl px-5 py-10 sm:py-14">
+      <nav aria-label="Breadcrumb" className="text-sm text-stone-500 dark:text-stone-400">
+        <Link to={`/articles/${question.article.slug}`} className="underline">
+          {question.article.title}
+        </Link>
+      </nav>
+      <header className="mt-3">
+        <h1 className="font-serif text-3xl font-bold leading-tight sm:text-4xl">{question.title}</h1>
+        <p className="mt-3 text-stone-600 dark:text-stone-300">{question.description}</p>
+        <p className="mt-3 text-sm text-stone-500 dark:text-stone-400">
+          {question.acceptingForecasts ? "Open for forecasts" : "Closed for forecasts"}
+          {question.closesAt && (
+            <>
+              {" · "}
+              {question.acceptingForecasts ? "closes" : "closed"} <DateText date={question.closesAt} />
+            </>
+          )}
+        </p>
+      </header>
+
+      <div className="mt-8">
+        <ForecastPanel {...panel} crowdControls={crowd.visible ? <MethodSwitch current={crowd.method} /> : null} />
+      </div>
+
+      <section aria-labelledby="history-heading" className="mt-12">
+        <h2 id="history-heading" className="font-serif text-2xl font-bold">
+          How the forecast moved
+        </h2>
+        <div className="mt-4">
+          <ConsensusChart
+            scenarios={question.scenarios}
+            kind={question.kind}
+            crowd={crowd.visible ? crowd.history.map((point) => ({ at: point.at.toISOString(), centers: point.centers, lower: point.lower, upper: point.upper })) : []}
+            crowdHidden={!crowd.visible}
+            baseline={baseline.revisions.map((revision) => ({ at: revision.at.toISOString(), probabilities: revision.probabilities, note: revision.note }))}
+            own={(viewer?.forecasts ?? []).map((forecast) => ({ at: forecast.at.toISOString(), probabilities: forecast.probabilities }))}
+            now={now}
+          />
+        </div>
+        <p className="mt-3 text-sm text-stone-500 dark:text-stone-400">
+          Download the history as <a href={`/api/questions/${question.id}/history.csv`} className="underline">CSV</a> or{" "}
+          <a href={`/api/questions/${question.id}/history.json`} className="underline">JSON</a>.
+        </p>
+      </section>
+
+      {viewer && viewer.forecasts.length > 0 && (
+        <section aria-labelledby="own-history-heading" className="mt-12">
+          <h2 id="own-history-heading" className="font-serif text-2xl font-bold">
+            Your forecasts
+          </h2>
+          <ol className="mt-4 space-y-3" data-testid="own-history">
+            {[...viewer.forecasts].reverse().map((forecast) => (
+              <li key={forecast.id} className="rounded-lg border border-stone-200 px-4 py-3 text-sm dark:border-stone-800">
+                <p className="font-medium tabular-nums">
+                  {toDisplayPercentages(forecast.probabilities)
+                    .slice(0, question.kind === "binary" ? 1 : undefined)
+                    .map((value) => `${value} %`)
+                    .join(" / ")}
+                  {forecast.withdrawnAt && <span className="ml-2 font-normal text-stone-500">(withdrawn)</span>}
+                </p>
+                <p className="text-stone-500 dark:text-stone-400">
+                  <DateText date={forecast.at} />
+                </p>
+                {forecast.rationale && <p className="mt-1 whitespace-pre-line">{forecast.rationale}</p>}
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+
+      <section aria-labelledby="revisions-heading" className="mt-12">
+        <h2 id="revisions-heading" className="font-serif text-2xl font-bold">
+          The author’s baseline revisions
+        </h2>
+        {baseline.revisions.length === 0 ? (
+          <p className="mt-3 text-stone-500 dark:text-stone-400">The author has not given a baseline for this question.</p>
+        ) : (
+          <ol className="mt-4 space-y-3" data-testid="baseline-revisions">
+            {[...baseline.revisions].reverse().map((revision) => (
+              <li key={revision.id} className="rounded-lg border border-stone-200 px-4 py-3 text-sm dark:border-stone-800">
+                <p className="font-medium tabular-nums">
+                  {toDisplayPercentages(revision.probabilities)
+                    .slice(0, question.kind === "binary" ? 1 : undefined)
+                    .map((value, index) => `${question.kind === "binary" ? "Yes" : question.scenarios[index]?.title} ${value} %`)
+                    .join(" · ")}
+                </p>
+                <p className="text-stone-500 dark:text-stone-400">
+                  <DateText date={revision.at} /> · {revision.authorName}
+                </p>
+                <p className="mt-1">{revision.note}</p>
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function MethodSwitch({ current }: { current: AggregationMethod }) {
+  return (
+    <nav aria-label="How the crowd is combined" className="flex flex-wrap gap-1">
+      {AGGREGATION_METHODS.map((method) => (
+        <Link
+          key={method}
+          to={`?method=${method}`}
+          preventScrollReset
+          replace
+          aria-current={method === current ? "true" : undefined}
+          className="rounded-full border border-stone-300 px-2.5 py-0.5 text-xs aria-[current=true]:border-accent-600 aria-[current=true]:bg-accent-600 aria-[current=true]:text-white dark:border-stone-700"
+        >
+          {METHOD_LABELS[method]}
+        </Link>
+      ))}
+    </nav>
+  );
+}
