@@ -1,8 +1,10 @@
+import { Link } from "@remix-run/react";
 import type { ArticleQuestion } from "~/models/article.server";
 import { DateText } from "./DateText";
+import type { ForecastPanelProps } from "./ForecastPanel";
 
-/** The article's dated claims, each a yes/no question with the author's implied view. */
-export function ClaimList({ claims }: { claims: ArticleQuestion[] }) {
+/** The article's dated claims, each a yes/no question with the author's implied view and the crowd's. */
+export function ClaimList({ claims, crowds }: { claims: ArticleQuestion[]; crowds: Record<string, Pick<ForecastPanelProps, "crowd" | "crowdHiddenNote">> }) {
   return (
     <section aria-labelledby="claims-heading" className="mt-14">
       <h2 id="claims-heading" className="font-serif text-2xl font-bold sm:text-3xl">
@@ -39,6 +41,10 @@ export function ClaimList({ claims }: { claims: ArticleQuestion[] }) {
                       <p className="text-xs text-stone-500 dark:text-stone-400">author’s implied view</p>
                     </>
                   )}
+                  <ClaimCrowd crowd={crowds[claim.id]} />
+                  <Link to={`/questions/${claim.id}`} className="mt-2 inline-block text-sm font-medium text-accent-700 underline dark:text-accent-300">
+                    Forecast this claim
+                  </Link>
                 </div>
               </div>
               {claim.baselineNote && impliedYes !== null && (
@@ -51,5 +57,17 @@ export function ClaimList({ claims }: { claims: ArticleQuestion[] }) {
         })}
       </ul>
     </section>
+  );
+}
+
+function ClaimCrowd({ crowd }: { crowd: Pick<ForecastPanelProps, "crowd" | "crowdHiddenNote"> | undefined }) {
+  if (!crowd || crowd.crowdHiddenNote) return null;
+  if (!crowd.crowd) return <p className="mt-2 text-xs text-stone-500 dark:text-stone-400">No crowd forecasts yet</p>;
+  const { centers, count } = crowd.crowd;
+  return (
+    <p className="mt-2 text-sm tabular-nums" data-testid="claim-crowd">
+      Crowd <strong>{Math.round((centers[0] ?? 0) * 100)} % yes</strong>{" "}
+      <span className="text-stone-500 dark:text-stone-400">({count.toLocaleString("en")} {count === 1 ? "forecaster" : "forecasters"})</span>
+    </p>
   );
 }

@@ -1,5 +1,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
+import { getUser } from "~/auth/guards.server";
+import { ForecastPanel } from "~/components/ForecastPanel";
 import { BaselineBar } from "~/components/BaselineBar";
 import { ClaimList } from "~/components/ClaimList";
 import { DateText } from "~/components/DateText";
@@ -8,13 +10,19 @@ import { Paragraphs } from "~/components/Paragraphs";
 import { ScenarioCard } from "~/components/ScenarioCard";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { getPublishedArticle } from "~/models/article.server";
+import { forecastPanelPropsOf, loadQuestionView } from "~/question-view.server";
 
 export const headers = headersFromLoader;
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const article = await getPublishedArticle(params.slug ?? "");
   if (!article) throw new Response("No such article", { status: 404 });
-  return data({ article }, { headers: publicPageHeaders(context) });
+  const user = getUser(context);
+  const views = await Promise.all(article.questions.map((question) => loadQuestionView(question.id, user, { withHistory: false })));
+  const panels = Object.fromEntries(
+    views.flatMap((view) => (view ? [[view.question.id, forecastPanelPropsOf(view, user !== null)] as const] : [])),
+  );
+  return data({ article, panels }, { headers: publicPageHeaders(context) });
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
@@ -23,7 +31,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
     : [{ title: "Article not found — Crowdline" }];
 
 export default function ArticlePage() {
-  const { article } = useLoaderData<typeof loader>();
+  const { article, panels } = useLoaderData<typeof loader>();
   const scenarioQuestions = article.questions.filter((question) => question.kind === "scenarios");
   const claims = article.questions.filter((question) => question.kind === "binary");
 
@@ -83,6 +91,16 @@ export default function ArticlePage() {
                 )}
               </div>
             )}
+            {panels[question.id] && (
+              <div className="mt-8">
+                <ForecastPanel {...panels[question.id]!} headingLevel={3} />
+                <p className="mt-3 text-sm">
+                  <Link to={`/questions/${question.id}`} className="font-medium text-accent-700 underline dark:text-accent-300">
+                    How the forecast moved, and your history →
+                  </Link>
+                </p>
+              </div>
+            )}
             <div className="mt-8 grid gap-6">
               {question.scenarios.map((scenario, index) => (
                 <ScenarioCard key={scenario.id} scenario={scenario} position={index} percentage={percentages?.[index] ?? null} />
@@ -92,7 +110,7 @@ export default function ArticlePage() {
         );
       })}
 
-      {claims.length > 0 && <ClaimList claims={claims} />}
+      {claims.length > 0 && <ClaimList claims={claims} crowds={panels} />}
 
       <section aria-labelledby="analysis-heading" className="mt-14">
         <h2 id="analysis-heading" className="font-serif text-2xl font-bold sm:text-3xl">
