@@ -97,6 +97,7 @@ export function ProbabilityInputs({ scenarios, kind, defaultPercentages, errors,
   // While one slider moves, every step is computed from the split as it was when the slider was
   // taken, so sliding to 100 % and back restores the others' proportions instead of losing them.
   const sliderStart = useRef<{ index: number; values: number[] } | null>(null);
+  const lastSet = useRef<number | null>(null);
 
   if (scenarios.length === 0) return null;
 
@@ -123,17 +124,22 @@ export function ProbabilityInputs({ scenarios, kind, defaultPercentages, errors,
       if (drafts[index] !== formatPercentage(current)) setSplit(splitOf(values));
       return;
     }
-    apply(rebalance(values, index, typed, stepFor([typed])), true);
+    apply(rebalance(values, index, typed, stepFor([typed]), pinnedFor(index)), true);
+    lastSet.current = index;
   }
 
   function slide(index: number, raw: string) {
     const start = sliderStart.current?.index === index ? sliderStart.current.values : values;
     sliderStart.current = { index, values: start };
-    apply(rebalance(start, index, Number(raw), 1), false);
+    apply(rebalance(start, index, Number(raw), 1, pinnedFor(index)), false);
   }
+
+  // The scenario the reader set last stays put while they set another (see rebalance's `pinned`).
+  const pinnedFor = (index: number) => (lastSet.current !== null && lastSet.current !== index ? [lastSet.current] : []);
 
   function resetEven() {
     sliderStart.current = null;
+    lastSet.current = null;
     apply(evenSplit(scenarios.length), true);
   }
 
@@ -205,6 +211,7 @@ export function ProbabilityInputs({ scenarios, kind, defaultPercentages, errors,
                   disabled={!hydrated}
                   onChange={(event) => slide(index, event.currentTarget.value)}
                   onBlur={() => {
+                    if (sliderStart.current?.index === index) lastSet.current = index;
                     sliderStart.current = null;
                   }}
                   className={`h-11 min-w-0 flex-1 cursor-pointer disabled:cursor-not-allowed disabled:opacity-60 ${color.accent}`}

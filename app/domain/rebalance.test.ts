@@ -177,3 +177,24 @@ describe("sumOf and isComplete", () => {
     expect(isComplete([])).toBe(false);
   });
 });
+
+describe("rebalance with pinned scenarios", () => {
+  it("keeps the scenario set just before, so typing 60 then 30 gives 60 / 30 / 10", () => {
+    const first = rebalance([45, 40, 15], 0, 60);
+    expect(first).toEqual([60, 29, 11]);
+    expect(rebalance(first, 1, 30, 1, [0])).toEqual([60, 30, 10]);
+  });
+
+  it("lets the pinned scenario move when it leaves no room for the new value", () => {
+    expect(rebalance([60, 30, 10], 1, 50, 1, [0])).toEqual([43, 50, 7]);
+  });
+
+  it("ignores a pin that would leave nothing free to absorb the change", () => {
+    expect(rebalance([50, 50], 0, 70, 1, [1])).toEqual([70, 30]);
+    expect(rebalance([40, 30, 30], 0, 20, 1, [1, 2])).toEqual([20, 40, 40]);
+  });
+
+  it("ignores pins on the changed scenario itself and out of range", () => {
+    expect(rebalance([45, 40, 15], 0, 60, 1, [0, 7, -1])).toEqual([60, 29, 11]);
+  });
+});

@@ -57,8 +57,12 @@ function apportion(weights: readonly number[], units: number): number[] {
  * keeping their proportions to each other (or sharing the rest equally when they are all 0).
  * `newValue` is clamped to [0, 100] and rounded to `step`; a NaN returns the vector unchanged,
  * so a half-typed field never wipes the reader's split.
+ *
+ * `pinned` scenarios (the one the reader set just before, say) keep their values while some
+ * other scenario is free to absorb the change and the pinned ones leave room for the new value:
+ * typing 60, then 30, then reads 60 / 30 / 10 rather than the first value drifting away.
  */
-export function rebalance(values: readonly number[], changedIndex: number, newValue: number, step = 1): number[] {
+export function rebalance(values: readonly number[], changedIndex: number, newValue: number, step = 1, pinned: readonly number[] = []): number[] {
   const units = unitsInTotal(step);
   if (!Number.isInteger(changedIndex) || changedIndex < 0 || changedIndex >= values.length) {
     throw new RangeError(`changedIndex ${changedIndex} is outside a vector of ${values.length}`);
@@ -67,13 +71,17 @@ export function rebalance(values: readonly number[], changedIndex: number, newVa
   if (values.length === 1) return [TOTAL];
 
   const changedUnits = toUnits(clampPercentage(newValue), step);
-  const othersIndices = values.map((_, index) => index).filter((index) => index !== changedIndex);
+  const held = [...new Set(pinned)].filter((index) => index !== changedIndex && index >= 0 && index < values.length);
+  const heldUnits = held.reduce((sum, index) => sum + toUnits(weight(values[index]), step), 0);
+  const canHold = held.length > 0 && held.length < values.length - 1 && heldUnits + changedUnits <= units;
+  const othersIndices = values.map((_, index) => index).filter((index) => index !== changedIndex && !(canHold && held.includes(index)));
   const othersShares = apportion(
     othersIndices.map((index) => weight(values[index])),
-    units - changedUnits,
+    units - changedUnits - (canHold ? heldUnits : 0),
   );
   const result = new Array<number>(values.length);
   result[changedIndex] = fromUnits(changedUnits, step);
+  if (canHold) for (const index of held) result[index] = fromUnits(toUnits(weight(values[index]), step), step);
   othersIndices.forEach((index, position) => {
     result[index] = fromUnits(othersShares[position] ?? 0, step);
   });
