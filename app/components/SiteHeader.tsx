@@ -1,5 +1,6 @@
 import { Form, Link, NavLink, useLocation } from "@remix-run/react";
 import type { Role } from "~/auth/account-forms";
+import { hasRole } from "~/auth/permissions";
 
 export interface HeaderUser {
   username: string;
@@ -27,6 +28,11 @@ export function SiteHeader({ user }: { user: HeaderUser | null }) {
           <NavLink to="/" end className={navLinkClass}>
             Articles
           </NavLink>
+          {hasRole(user, "author", "admin") && (
+            <NavLink to="/author" className={navLinkClass}>
+              Author
+            </NavLink>
+          )}
           {user?.role === "admin" && (
             <NavLink to="/admin/users" className={navLinkClass}>
               Users

@@ -169,7 +169,7 @@ describe("ScenariosFormSchema", () => {
       ScenariosFormSchema.safeParse({ scenarios: [{ ...scenario("a"), title: "" }, { ...scenario("b"), thesis: "t".repeat(5_001) }] }),
     );
     expect(messages["scenarios.0.title"]).toEqual(["Scenario title is required"]);
-    expect(messages["scenarios.1.thesis"]).toEqual(["Thesis must be at most 5,000 characters"]);
+    expect(messages["scenarios.1.thesis"]).toEqual(["Investable thesis must be at most 5,000 characters"]);
   });
 
   it("refuses a form with fewer than two or more than eight scenarios", () => {

@@ -24,6 +24,21 @@ export const QUESTION_KINDS = ["scenarios", "binary"] as const;
 export const REVEAL_CROWD = ["always", "after_forecast"] as const;
 export const QUESTION_STATUSES = ["open", "closed"] as const;
 
+/** The choices as the author forms word them. */
+export const QUESTION_KIND_OPTIONS = [
+  {
+    value: "scenarios",
+    label: "Scenarios",
+    hint: "2 to 8 outcomes of which exactly one will happen; readers give each a probability.",
+  },
+  { value: "binary", label: "Binary claim", hint: "A statement readers judge Yes or No." },
+] as const satisfies ReadonlyArray<{ value: (typeof QUESTION_KINDS)[number]; label: string; hint: string }>;
+
+export const REVEAL_CROWD_OPTIONS = [
+  { value: "always", label: "Always", hint: "Readers see the crowd’s forecast straight away." },
+  { value: "after_forecast", label: "After the reader forecasts", hint: "Hidden until they have given their own, so the crowd cannot anchor them." },
+] as const satisfies ReadonlyArray<{ value: (typeof REVEAL_CROWD)[number]; label: string; hint: string }>;
+
 /** Binary questions are two scenarios in this order (docs/decisions/002). */
 export const BINARY_SCENARIO_TITLES = ["Yes", "No"] as const;
 
@@ -206,9 +221,9 @@ export const ScenarioTextsSchema = z.object({
   title: scenarioTitle,
   summary: multiLine("Summary", AUTHORING_LIMITS.scenarioText, { required: false }),
   whatHappens: itemLines("What happens", AUTHORING_LIMITS.scenarioText),
-  catalysts: itemLines("Catalysts", AUTHORING_LIMITS.scenarioText),
+  catalysts: itemLines("Required catalysts", AUTHORING_LIMITS.scenarioText),
   timeline: multiLine("Timeline", AUTHORING_LIMITS.scenarioText, { required: false }),
-  thesis: multiLine("Thesis", AUTHORING_LIMITS.scenarioText, { required: false }),
+  thesis: multiLine("Investable thesis", AUTHORING_LIMITS.scenarioText, { required: false }),
 });
 export type ScenarioTextsValue = z.output<typeof ScenarioTextsSchema>;
 
