@@ -70,13 +70,27 @@ export function ChoiceField({
         {options.map((option) => {
           const { key, ...props } = getInputProps(field, { type: "radio", value: option.value, ariaAttributes: false });
           const id = `${field.id}-${option.value}`;
+          // The hint describes the option rather than naming it, so that its name stays short.
           return (
             <div key={option.value} className="flex items-start gap-3">
-              <input key={key} {...props} id={id} aria-invalid={field.errors ? true : undefined} className="mt-1 h-4 w-4 border-stone-400 text-accent-600 focus:ring-accent-500" />
-              <label htmlFor={id} className="text-sm">
-                <span className="font-medium">{option.label}</span>
-                {option.hint && <span className="block text-stone-500 dark:text-stone-400">{option.hint}</span>}
-              </label>
+              <input
+                key={key}
+                {...props}
+                id={id}
+                aria-invalid={field.errors ? true : undefined}
+                aria-describedby={option.hint ? `${id}-hint` : undefined}
+                className="mt-1 h-4 w-4 border-stone-400 text-accent-600 focus:ring-accent-500"
+              />
+              <div className="text-sm">
+                <label htmlFor={id} className="font-medium">
+                  {option.label}
+                </label>
+                {option.hint && (
+                  <p id={`${id}-hint`} className="text-stone-500 dark:text-stone-400">
+                    {option.hint}
+                  </p>
+                )}
+              </div>
             </div>
           );
         })}
