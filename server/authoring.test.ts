@@ -217,6 +217,35 @@ describe("an author's article, from draft to published", () => {
   });
 });
 
+describe("binary claims", () => {
+  it("get Yes and No, a baseline from the Yes field alone, and no extra scenarios", async () => {
+    const author = await account("author");
+    const article = await createArticleAs(author.cookie);
+    const added = await post(article.path, { intent: "question", kind: "binary", title: "Will rationing start by 2027?", revealCrowd: "always", scenarioTitles: "ignored\nlines" }, author.cookie);
+    expect(added.status).toBe(200);
+    const question = await getDb().question.findFirstOrThrow({ where: { articleId: article.id }, include: { scenarios: { orderBy: { position: "asc" } } } });
+    expect(question.scenarios.map(({ position, title }) => [position, title])).toEqual([
+      [0, "Yes"],
+      [1, "No"],
+    ]);
+
+    const questionPath = `/author/questions/${question.id}`;
+    const page = await (await get(questionPath, author.cookie)).text();
+    expect(page).toContain(`name="p_${question.scenarios[0]!.id}"`);
+    expect(page).not.toContain(`name="p_${question.scenarios[1]!.id}"`);
+    const baseline = await post(questionPath, { intent: "baseline", [`p_${question.scenarios[0]!.id}`]: "30", note: "Unlikely so soon" }, author.cookie);
+    expect(baseline.status).toBe(200);
+    const [revision] = await listBaselineRevisions(question.id);
+    expect(revision!.probabilities[0]).toBeCloseTo(0.3, 12);
+    expect(revision!.probabilities[1]).toBeCloseTo(0.7, 12);
+
+    const extra = await post(questionPath, { intent: "add-scenario", title: "Maybe" }, author.cookie);
+    expect(extra.status).toBe(409);
+    expect(await extra.text()).toContain("A binary question always has exactly the two scenarios Yes and No");
+    expect(await getDb().scenario.count({ where: { questionId: question.id } })).toBe(2);
+  });
+});
+
 describe("bad input answers 4xx with a message and writes nothing", () => {
   let author: { cookie: string; id: string };
   let article: { id: string; slug: string; path: string };

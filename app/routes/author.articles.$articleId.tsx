@@ -131,7 +131,7 @@ export default function EditArticlePage() {
         ) : (
           <p className="text-sm text-stone-600 dark:text-stone-300">
             A draft: only you and the admins can see it. Publishing puts it on the front page.
-            {blocker && <span className="mt-1 block text-amber-800 dark:text-amber-300">{blocker}.</span>}
+            {blocker && !publicationErrors && <span className="mt-1 block text-amber-800 dark:text-amber-300">{blocker}.</span>}
           </p>
         )}
         <Form method="post" className="mt-4 space-y-3">
