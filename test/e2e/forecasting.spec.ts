@@ -4,11 +4,13 @@ import { newUser, signUp } from "./accounts-fixture";
 const ARTICLE = "/articles/open-vs-closed-ai-2026";
 const SCENARIOS = ["The Open Source Majority", "Capability-Tiered Coexistence", "Closed Model Consolidation"] as const;
 
-const panelOf = (page: Page) => page.getByTestId("forecast-panel").filter({ has: page.getByLabel(SCENARIOS[0], { exact: true }) });
+/** A scenario's percentage field: its accessible name is the scenario's title (cards on the article page are named so too). */
+const field = (page: Page, scenario: string) => page.getByRole("spinbutton", { name: scenario, exact: true });
+const panelOf = (page: Page) => page.getByTestId("forecast-panel").filter({ has: field(page, SCENARIOS[0]) });
 
 /** Types a percentage into a scenario's field and leaves it, as a reader would. */
 async function setPercentage(page: Page, scenario: string, value: string) {
-  const input = page.getByLabel(scenario, { exact: true });
+  const input = field(page, scenario);
   await input.fill(value);
   await input.press("Tab");
 }
@@ -20,10 +22,10 @@ test("a reader forecasts on the article, sees the crowd and their point on the c
   await expect(panel).toBeVisible();
 
   // The inputs start from the author's baseline and always add up to 100.
-  await expect(page.getByLabel(SCENARIOS[0], { exact: true })).toHaveValue("45");
+  await expect(field(page, SCENARIOS[0])).toHaveValue("45");
   await setPercentage(page, SCENARIOS[0], "60");
   await setPercentage(page, SCENARIOS[1], "30");
-  await expect(page.getByLabel(SCENARIOS[2], { exact: true })).toHaveValue("10");
+  await expect(field(page, SCENARIOS[2])).toHaveValue("10");
   await panel.getByLabel(/Why\?/).fill("Open weights keep closing the gap.");
   await panel.getByRole("button", { name: "Save forecast" }).click();
 
@@ -37,13 +39,15 @@ test("a reader forecasts on the article, sees the crowd and their point on the c
   await expect(page).toHaveURL(/\/questions\/[^/]+$/);
   const chart = page.getByTestId("consensus-chart");
   await expect(chart).toBeVisible();
+  // The drawing loads once the chart comes near the viewport.
+  await chart.scrollIntoViewIfNeeded();
   await expect(chart.getByTestId("own-forecast-point").first()).toBeVisible();
   const pointsAfterFirst = await chart.getByTestId("own-forecast-point").count();
   await expect(chart.getByTestId("crowd-line").first()).toBeAttached();
 
   await setPercentage(page, SCENARIOS[0], "50");
   await setPercentage(page, SCENARIOS[2], "20");
-  await expect(page.getByLabel(SCENARIOS[1], { exact: true })).toHaveValue("30");
+  await expect(field(page, SCENARIOS[1])).toHaveValue("30");
   await page.getByRole("button", { name: "Save forecast" }).click();
   await expect(page.getByTestId("forecast-panel").getByRole("status")).toContainText("Forecast saved");
 
@@ -73,9 +77,9 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Create account" }).click();
     await page.goto(ARTICLE);
-    await page.getByLabel(SCENARIOS[0], { exact: true }).fill("60");
-    await page.getByLabel(SCENARIOS[1], { exact: true }).fill("30");
-    await page.getByLabel(SCENARIOS[2], { exact: true }).fill("7");
+    await field(page, SCENARIOS[0]).fill("60");
+    await field(page, SCENARIOS[1]).fill("30");
+    await field(page, SCENARIOS[2]).fill("7");
     await page.getByRole("button", { name: "Save forecast" }).first().click();
     await expect(page).toHaveURL(/\/questions\//);
     await expect(page.getByText("The probabilities must add up to 100 % (they add up to 97 %)")).toBeVisible();
