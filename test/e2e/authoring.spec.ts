@@ -82,6 +82,14 @@ test("an author writes an article with a three-scenario question and a baseline,
     await expect(revisions).toContainText("Utilities’ filings point to shortfalls.");
     await expect(baseline.getByLabel("Grid keeps up", { exact: true })).toHaveValue("50");
 
+    // Scenario texts, edited in one form.
+    const scenarios = section(page, "Scenarios");
+    const first = scenarios.getByRole("group", { name: "Scenario 1: Grid keeps up" });
+    await first.getByLabel("Summary", { exact: true }).fill("Utilities build fast enough.");
+    await first.getByLabel("What happens", { exact: true }).fill("Transmission lines approved\nGas peakers bridge the gap");
+    await scenarios.getByRole("button", { name: "Save scenarios" }).click();
+    await expect(scenarios.getByRole("status")).toHaveText("Saved");
+
     // Publish the article.
     await page.getByRole("link", { name: `← ${title}` }).click();
     const publication = section(page, "Publication");
@@ -94,6 +102,7 @@ test("an author writes an article with a three-scenario question and a baseline,
     await expect(readerPage.getByRole("heading", { level: 1 })).toHaveText(title);
     await expect(readerPage.getByRole("heading", { name: "How will data centres get their power by 2028?" })).toBeVisible();
     await expect(readerPage.getByText("Grid keeps up").first()).toBeVisible();
+    await expect(readerPage.getByText("Utilities build fast enough.")).toBeVisible();
   } finally {
     await reader.close();
   }
