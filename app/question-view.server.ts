@@ -2,7 +2,7 @@ import type { ForecastPanelProps } from "~/components/ForecastPanel";
 import type { SessionUser } from "~/models/session.server";
 import { AGGREGATION_METHODS, DEFAULT_AGGREGATION_METHOD, type AggregationMethod } from "~/domain/aggregation";
 import { crowdHiddenNote, crowdHiddenReason, type CrowdHiddenReason } from "~/domain/crowd-visibility";
-import { getAggregatesByMethod, latestAggregateAt, listAggregateHistory, type AggregateHistoryPoint, type AggregateView } from "~/models/aggregate.server";
+import { getCurrentAggregate, latestAggregateAt, listAggregateHistory, type AggregateHistoryPoint, type AggregateView } from "~/models/aggregate.server";
 import { listBaselineRevisions, type BaselineRevisionView } from "~/models/baseline.server";
 import { listUserForecasts, type ViewerForecast } from "~/models/forecast.server";
 import { getQuestionForForecasting, type QuestionForForecasting } from "~/models/question.server";
@@ -15,7 +15,7 @@ export interface QuestionView {
   question: QuestionForForecasting & { acceptingForecasts: boolean };
   baseline: { current: number[] | null; revisions: BaselineRevisionView[] };
   crowd:
-    | { visible: true; version: number; method: AggregationMethod; aggregate: AggregateView; byMethod: Record<AggregationMethod, AggregateView>; history: AggregateHistoryPoint[] }
+    | { visible: true; version: number; method: AggregationMethod; aggregate: AggregateView; history: AggregateHistoryPoint[] }
     | { visible: false; hiddenBecause: CrowdHiddenReason; version: number };
   viewer: { forecasts: ViewerForecast[]; latest: ViewerForecast | null; current: boolean } | null;
   /** When the crowd or the baseline last changed (the question's creation before either). */
@@ -44,20 +44,19 @@ export async function loadQuestionView(
   const [revisions, forecasts, aggregates, aggregateAt] = await Promise.all([
     listBaselineRevisions(questionId),
     viewer ? listUserForecasts(questionId, viewer.id) : Promise.resolve(null),
-    getAggregatesByMethod(questionId),
+    getCurrentAggregate(questionId, options.method),
     latestAggregateAt(questionId),
   ]);
   if (!aggregates) return null;
   const latest = forecasts?.at(-1) ?? null;
   const hiddenBecause = crowdHiddenReasonFor(question, viewer, forecasts);
-  const { version } = aggregates;
-  const method = options.method ?? parseAggregationMethod(question.aggregationMethod);
+  const { version, method } = aggregates;
   let crowd: QuestionView["crowd"];
   if (hiddenBecause) {
     crowd = { visible: false, hiddenBecause, version };
   } else {
     const history = options.withHistory === false ? [] : await listAggregateHistory(questionId, { maxPoints: HISTORY_POINTS });
-    crowd = { visible: true, version, method, aggregate: aggregates.byMethod[method], byMethod: aggregates.byMethod, history };
+    crowd = { visible: true, version, method, aggregate: aggregates.aggregate, history };
   }
   return {
     question: { ...question, acceptingForecasts: acceptsForecasts(question, options.now ?? new Date()) },

@@ -1,5 +1,5 @@
 import { getDb, type Db } from "~/db.server";
-import { AGGREGATION_METHODS, type AggregateResult, type AggregationMethod } from "~/domain/aggregation";
+import type { AggregateResult, AggregationMethod } from "~/domain/aggregation";
 import { IncrementalAggregator } from "~/domain/incremental-aggregation";
 import { parseProbabilityVector } from "~/domain/probability-vector";
 import { aggregationMethodSchema } from "~/realtime/contract";
@@ -45,48 +45,68 @@ export async function loadAggregator(tx: Tx, questionId: string, scenarioCount: 
   );
 }
 
-/** The question's aggregate as of now, from memory when it is current, else freshly loaded. */
-async function currentLiveAggregate(db: Db, questionId: string): Promise<LiveAggregate | null> {
-  // Version first, then forecasts: a write landing in between makes the entry look older than its
-  // forecasts, which only costs the writer a reload; the other order could pass stale data as current.
-  const question = await db.question.findUnique({
-    where: { id: questionId },
-    select: { aggregateVersion: true, _count: { select: { scenarios: true } } },
-  });
-  if (!question) return null;
-  const cache = liveAggregatesOf(db);
-  const cached = cache.get(questionId);
-  if (cached && cached.version === question.aggregateVersion) return cached;
-  const scenarioCount = question._count.scenarios;
-  const entry = { version: question.aggregateVersion, scenarioCount, aggregator: await loadAggregator(db, questionId, scenarioCount) };
-  // The writer may have moved on while this loaded; never replace a newer entry with an older one.
-  const latest = cache.get(questionId);
-  if (!latest || latest.version < entry.version) cache.set(questionId, entry);
-  return entry;
-}
-
 export interface AggregateView {
   method: AggregationMethod;
   centers: number[];
   lower: number[];
   upper: number[];
-  mean: number[];
   count: number;
 }
 
-const viewOf = (method: AggregationMethod, result: AggregateResult): AggregateView => ({ method, ...result });
+const viewOf = (method: AggregationMethod, { centers, lower, upper, count }: AggregateResult): AggregateView => ({ method, centers, lower, upper, count });
 
-/** The crowd under every method the page can switch between, at the question's current version. */
-export async function getAggregatesByMethod(
+/**
+ * The crowd at the question's current version under `method`. From memory when this instance's
+ * aggregate is current (every method is then cheap); otherwise the stored snapshot answers for
+ * the question's own method, so a page view never costs a reload of every forecast — only a
+ * request for another method, on an instance whose memory is behind, does.
+ */
+export async function getCurrentAggregate(
   questionId: string,
+  method: AggregationMethod | undefined,
   db: Db = getDb(),
-): Promise<{ version: number; byMethod: Record<AggregationMethod, AggregateView> } | null> {
-  const live = await currentLiveAggregate(db, questionId);
-  if (!live) return null;
-  const byMethod = Object.fromEntries(
-    AGGREGATION_METHODS.map((method) => [method, viewOf(method, live.aggregator.aggregate(method))]),
-  ) as Record<AggregationMethod, AggregateView>;
-  return { version: live.version, byMethod };
+): Promise<{ version: number; method: AggregationMethod; aggregate: AggregateView } | null> {
+  const question = await db.question.findUnique({
+    where: { id: questionId },
+    select: {
+      aggregateVersion: true,
+      aggregationMethod: true,
+      _count: { select: { scenarios: true } },
+      aggregateSnapshots: { orderBy: { version: "desc" }, take: 1 },
+    },
+  });
+  if (!question) return null;
+  const chosen = method ?? aggregationMethodSchema.catch("recency_weighted_median").parse(question.aggregationMethod);
+  const cache = liveAggregatesOf(db);
+  const cached = cache.get(questionId);
+  if (cached && cached.version === question.aggregateVersion) {
+    return { version: cached.version, method: chosen, aggregate: viewOf(chosen, cached.aggregator.aggregate(chosen)) };
+  }
+  const snapshot = question.aggregateSnapshots[0];
+  if (question.aggregateVersion === 0) {
+    return { version: 0, method: chosen, aggregate: { method: chosen, centers: [], lower: [], upper: [], count: 0 } };
+  }
+  if (snapshot && snapshot.version === question.aggregateVersion && snapshot.method === chosen) {
+    return { version: snapshot.version, method: chosen, aggregate: snapshotView(snapshot) };
+  }
+  // Version first, then forecasts: a write landing in between makes the entry look older than its
+  // forecasts, which only costs the writer a reload; the other order could pass stale data as current.
+  const scenarioCount = question._count.scenarios;
+  const entry = { version: question.aggregateVersion, scenarioCount, aggregator: await loadAggregator(db, questionId, scenarioCount) };
+  // The writer may have moved on while this loaded; never replace a newer entry with an older one.
+  const latest = cache.get(questionId);
+  if (!latest || latest.version < entry.version) cache.set(questionId, entry);
+  return { version: entry.version, method: chosen, aggregate: viewOf(chosen, entry.aggregator.aggregate(chosen)) };
+}
+
+function snapshotView(row: { method: string; centers: string; lower: string; upper: string; count: number }): AggregateView {
+  return {
+    method: aggregationMethodSchema.parse(row.method),
+    centers: parseProbabilityVector(row.centers),
+    lower: parseProbabilityVector(row.lower),
+    upper: parseProbabilityVector(row.upper),
+    count: row.count,
+  };
 }
 
 export interface AggregateHistoryPoint {
@@ -124,15 +144,7 @@ export async function listAggregateHistory(
     where: { ...where, ...(versionFilter ? { version: versionFilter } : {}) },
     orderBy: { version: "asc" },
   });
-  return rows.map((row) => ({
-    version: row.version,
-    at: row.createdAt,
-    method: aggregationMethodSchema.parse(row.method),
-    centers: parseProbabilityVector(row.centers),
-    lower: parseProbabilityVector(row.lower),
-    upper: parseProbabilityVector(row.upper),
-    count: row.count,
-  }));
+  return rows.map((row) => ({ version: row.version, at: row.createdAt, ...snapshotView(row) }));
 }
 
 export function evenlySpacedVersions(first: number, last: number, maxPoints: number): number[] {

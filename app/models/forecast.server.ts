@@ -42,6 +42,10 @@ const refuse = (code: ForecastRefusal): ForecastOutcome => ({ ok: false, code, m
 /** A group commit could not be written (the database refused or is down); nothing of it was stored. */
 export class ForecastWriteError extends Error {}
 
+/** Rolls a batch back to run it again, when a question's scenarios changed while it was being written. */
+class ScenariosChangedError extends Error {}
+const MAX_ATTEMPTS = 3;
+
 interface Pending {
   operation: ForecastOperation;
   resolve(outcome: ForecastOutcome): void;
@@ -73,16 +77,26 @@ export class ForecastWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          await this.writeBatch(batch);
+          await this.writeBatchWithRetries(batch);
         } catch (error) {
           // One bad operation (say, a user deleted a moment ago) must not sink its neighbours:
           // retry each alone, so only the one that fails again is refused.
           if (batch.length === 1) batch[0]!.reject(asWriteError(error));
-          else for (const pending of batch) await this.writeBatch([pending]).catch((retryError) => pending.reject(asWriteError(retryError)));
+          else for (const pending of batch) await this.writeBatchWithRetries([pending]).catch((retryError) => pending.reject(asWriteError(retryError)));
         }
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  private async writeBatchWithRetries(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeBatch(batch);
+      } catch (error) {
+        if (!(error instanceof ScenariosChangedError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
     }
   }
 
@@ -149,11 +163,14 @@ export class ForecastWriter {
             const scenarioCount = question._count.scenarios;
             // The increment also takes the question's row lock (PostgreSQL), so two instances
             // writing the same question take turns and their versions never collide.
-            const { aggregateVersion: version } = await tx.question.update({
+            const locked = await tx.question.update({
               where: { id: questionId },
               data: { aggregateVersion: { increment: 1 } },
-              select: { aggregateVersion: true },
+              select: { aggregateVersion: true, _count: { select: { scenarios: true } } },
             });
+            // An author added a scenario between the first look and the lock: start the batch again.
+            if (locked._count.scenarios !== scenarioCount) throw new ScenariosChangedError();
+            const version = locked.aggregateVersion;
             let live = cache.get(questionId);
             if (!live || live.version !== version - 1 || live.scenarioCount !== scenarioCount) {
               live = { version: version - 1, scenarioCount, aggregator: await loadAggregator(tx, questionId, scenarioCount) };
