@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { articlePageBench } from "./article-page";
+import { aggregationBench } from "./aggregation";
 import { describeCodeVersion } from "./code-version";
 import { type Bench, projectRoot, stopAllProcesses } from "./harness";
 import { describeMachine } from "./machine";
@@ -13,7 +14,7 @@ import { type BenchResult, renderConsole, renderMarkdown } from "./report";
 import { snapshotWorkingTree } from "./working-tree-snapshot";
 
 /** The registry: a new bench is a module exporting a Bench, listed here. */
-const benches: Bench[] = [articlePageBench];
+const benches: Bench[] = [articlePageBench, aggregationBench];
 
 const reportFile = path.join(projectRoot, "docs/PERFORMANCE.md");
 const scratchRoot = path.join(projectRoot, ".tmp");
