@@ -8,13 +8,14 @@ import path from "node:path";
 import { articlePageBench } from "./article-page";
 import { aggregationBench } from "./aggregation";
 import { describeCodeVersion } from "./code-version";
+import { forecastWritesBench } from "./forecast-writes";
 import { type Bench, projectRoot, stopAllProcesses } from "./harness";
 import { describeMachine } from "./machine";
 import { type BenchResult, renderConsole, renderMarkdown } from "./report";
 import { snapshotWorkingTree } from "./working-tree-snapshot";
 
 /** The registry: a new bench is a module exporting a Bench, listed here. */
-const benches: Bench[] = [articlePageBench, aggregationBench];
+const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench];
 
 const reportFile = path.join(projectRoot, "docs/PERFORMANCE.md");
 const scratchRoot = path.join(projectRoot, ".tmp");
