@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getDb, type Db } from "~/db.server";
+import { SESSION_CACHE_TTL_MS, forgetCachedSessionsOf } from "~/models/session.server";
 import {
   SESSION_ABSOLUTE_TIMEOUT_MS,
   SESSION_IDLE_TIMEOUT_MS,
@@ -182,7 +183,30 @@ describe("validateSessionToken", () => {
     const { token } = await createSession(userId, T0);
     expect(await validateSessionToken(token, at(1_000))).not.toBeNull();
     await getDb().user.update({ where: { id: userId }, data: { deletedAt: at(2_000) } });
+    forgetCachedSessionsOf(userId);
     expect(await validateSessionToken(token, at(3_000))).toBeNull();
+  });
+
+  it("sees a change made by another process (another instance) once the cached lookup is older than its TTL", async () => {
+    const { token } = await createSession(userId, T0);
+    expect(await validateSessionToken(token, at(1_000))).not.toBeNull();
+    // Written behind this process's back, as another instance's log-out would be.
+    await getDb().session.deleteMany({ where: { userId } });
+    expect(await validateSessionToken(token, at(2_000))).not.toBeNull();
+    const later = Date.now() + SESSION_CACHE_TTL_MS + 1;
+    vi.spyOn(Date, "now").mockReturnValue(later);
+    try {
+      expect(await validateSessionToken(token, at(3_000))).toBeNull();
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("forgets a session at once when this process ends it", async () => {
+    const { token, session } = await createSession(userId, T0);
+    expect(await validateSessionToken(token, at(1_000))).not.toBeNull();
+    await invalidateSession(session.id);
+    expect(await validateSessionToken(token, at(2_000))).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 import { getDb } from "~/db.server";
 import type { Role } from "~/auth/account-forms";
-import { sessionUserSelect, toSessionUser, type SessionUser } from "./session.server";
+import { forgetCachedSessionsOf, sessionUserSelect, toSessionUser, type SessionUser } from "./session.server";
 
 export class AccountConflictError extends Error {
   constructor(readonly field: "username" | "email") {
@@ -59,10 +59,12 @@ export async function getPasswordHash(userId: string): Promise<string | null> {
 
 export async function updateDisplayName(userId: string, displayName: string | null): Promise<void> {
   await getDb().user.update({ where: { id: userId }, data: { displayName } });
+  forgetCachedSessionsOf(userId);
 }
 
 export async function updatePreferences(userId: string, preferences: { hideCrowdUntilForecast: boolean }): Promise<void> {
   await getDb().user.update({ where: { id: userId }, data: preferences });
+  forgetCachedSessionsOf(userId);
 }
 
 /** Stores a new password hash and ends every session but `keepSessionId`, in one transaction. */
@@ -71,6 +73,7 @@ export async function replacePassword(userId: string, passwordHash: string, keep
     getDb().user.update({ where: { id: userId }, data: { passwordHash } }),
     getDb().session.deleteMany({ where: { userId, id: { not: keepSessionId } } }),
   ]);
+  forgetCachedSessionsOf(userId);
   return ended.count;
 }
 
@@ -96,6 +99,7 @@ export async function deleteAccount(userId: string, now = new Date()): Promise<v
       },
     }),
   ]);
+  forgetCachedSessionsOf(userId);
 }
 
 export interface UserListItem {
@@ -131,7 +135,7 @@ export class LastAdminError extends Error {
 
 /** Changes a role; refuses to demote the last admin, which would lock everyone out of /admin. */
 export async function setUserRole(userId: string, role: Role): Promise<{ username: string } | null> {
-  return getDb().$transaction(async (tx) => {
+  const changed = await getDb().$transaction(async (tx) => {
     const user = await tx.user.findFirst({ where: { id: userId, deletedAt: null }, select: { role: true, username: true } });
     if (!user) return null;
     if (user.role === "admin" && role !== "admin") {
@@ -141,6 +145,8 @@ export async function setUserRole(userId: string, role: Role): Promise<{ usernam
     await tx.user.update({ where: { id: userId }, data: { role } });
     return { username: user.username };
   });
+  forgetCachedSessionsOf(userId);
+  return changed;
 }
 
 /** Everything we hold about a person, for "Download my data". */
