@@ -1,8 +1,8 @@
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "../prisma/generated/postgres/client";
 import { PrismaClient as SqliteClient } from "../prisma/generated/sqlite/client";
 import { resolveDatabaseUrl } from "../prisma/database-url";
+import { OneConnectionLibSQL } from "./sqlite-adapter.server";
 
 // Both generated clients expose the same model API; the SQLite one's type stands for both (their
 // `$transaction` option types differ, hence the cast on the PostgreSQL branch).
@@ -14,7 +14,7 @@ export function createDb(rawUrl: string | undefined = process.env.DATABASE_URL):
   if (database.provider === "postgresql") {
     return new PostgresClient({ adapter: new PrismaPg({ connectionString: database.url }) }) as unknown as Db;
   }
-  return new SqliteClient({ adapter: new PrismaLibSQL({ url: database.url }) });
+  return new SqliteClient({ adapter: new OneConnectionLibSQL({ url: database.url }) });
 }
 
 declare global {
