@@ -82,7 +82,13 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   // where a page must show each edit at once.
   if (options.mode !== "development") app.use(createPageCache().middleware);
   app.use(mutationGuard({ allowedOrigins: options.allowedOrigins }));
-  app.use(compression());
+  app.use(
+    compression({
+      // Action answers are a few hundred bytes, streamed without a length (so the 1 KB threshold
+      // cannot tell); a gzip stream per forecast save cost more CPU than the save's own SQL.
+      filter: (req, res) => req.method !== "POST" && compression.filter(req, res),
+    }),
+  );
 
   // Fingerprinted by the Remix compiler, so they can be cached for good.
   app.use("/build", express.static(path.join(projectRoot, "public/build"), { immutable: true, maxAge: "1y" }));

@@ -87,3 +87,22 @@ export async function getQuestionForForecasting(questionId: string): Promise<Que
 export async function hasForecast(questionId: string, userId: string): Promise<boolean> {
   return (await getDb().forecast.count({ where: { questionId, userId }, take: 1 })) > 0;
 }
+
+/**
+ * The save action reads its question on every forecast; a second-old copy is good enough there,
+ * because the forecast writer checks status, closing time and scenario count again inside its
+ * transaction. Pages keep reading the database.
+ */
+const RECENT_QUESTION_TTL_MS = 2_000;
+const RECENT_QUESTIONS_MAX = 1_000;
+const recentQuestions = new Map<string, { question: QuestionForForecasting | null; freshUntil: number }>();
+
+export async function getRecentQuestionForForecasting(questionId: string): Promise<QuestionForForecasting | null> {
+  const cached = recentQuestions.get(questionId);
+  if (cached && cached.freshUntil > Date.now()) return cached.question;
+  const question = await getQuestionForForecasting(questionId);
+  recentQuestions.delete(questionId);
+  if (recentQuestions.size >= RECENT_QUESTIONS_MAX) recentQuestions.delete(recentQuestions.keys().next().value as string);
+  recentQuestions.set(questionId, { question, freshUntil: Date.now() + RECENT_QUESTION_TTL_MS });
+  return question;
+}

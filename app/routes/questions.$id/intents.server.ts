@@ -1,12 +1,12 @@
-import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs } from "@remix-run/node";
+import type { ZodError } from "zod";
 import { requireUser } from "~/auth/guards.server";
 import type { ForecastActionData } from "~/components/ForecastPanel";
 import { forecastFormSchema } from "~/domain/forecast";
 import { probabilityFieldName } from "~/domain/probability-fields";
 import { readFormData } from "~/form-data.server";
 import { ForecastWriteError, saveForecast, withdrawForecast, type ForecastOutcome } from "~/models/forecast.server";
-import { getQuestionForForecasting } from "~/models/question.server";
+import { getRecentQuestionForForecasting } from "~/models/question.server";
 import { acceptsForecasts } from "~/question-view.server";
 
 /**
@@ -27,6 +27,27 @@ function postedPercentages(formData: FormData, scenarios: readonly { id: string 
   return values.every((value) => Number.isFinite(value) && value >= 0 && value <= 100) ? values : undefined;
 }
 
+// Building a question's zod schema costs more than parsing with it; forecasts on one question
+// arrive by the hundred, so each scenario list keeps its schema.
+const schemas = new Map<string, ReturnType<typeof forecastFormSchema>>();
+function forecastSchemaOf(question: { kind: "scenarios" | "binary"; scenarios: { id: string; title: string }[] }) {
+  const key = JSON.stringify([question.kind, question.scenarios]);
+  let schema = schemas.get(key);
+  if (!schema) {
+    if (schemas.size >= 1_000) schemas.clear();
+    schema = forecastFormSchema(question.scenarios, question.kind);
+    schemas.set(key, schema);
+  }
+  return schema;
+}
+
+/** Zod's issues keyed by field name, as the form shows them ("" for the form as a whole). */
+function messagesByField(error: ZodError): Record<string, string[]> {
+  const messages: Record<string, string[]> = {};
+  for (const issue of error.issues) (messages[issue.path.join(".")] ??= []).push(issue.message);
+  return messages;
+}
+
 const reply = (body: ForecastActionData, status = 200, headers?: HeadersInit) => data(body, { status, headers });
 const formError = (intent: ForecastActionData["intent"], message: string, status: number, headers?: HeadersInit) =>
   reply({ ok: false, intent, errors: { "": [message] } }, status, headers);
@@ -38,7 +59,7 @@ export async function handleForecastAction({ request, params, context }: ActionF
   if (intent !== "save" && intent !== "withdraw") {
     return formError("save", "This form could not be understood; reload the page and try again.", 400);
   }
-  const question = await getQuestionForForecasting(params.id ?? "");
+  const question = await getRecentQuestionForForecasting(params.id ?? "");
   if (!question || !question.article.published) return formError(intent, "This question does not exist (any more).", 404);
   if (!acceptsForecasts(question, new Date())) return formError(intent, "This question is closed for forecasting.", 409);
 
@@ -47,15 +68,17 @@ export async function handleForecastAction({ request, params, context }: ActionF
     if (intent === "withdraw") {
       outcome = await withdrawForecast({ questionId: question.id, userId: user.id });
     } else {
-      const submission = parseWithZod(formData, { schema: forecastFormSchema(question.scenarios, question.kind) });
-      if (submission.status !== "success") {
-        return reply({ ok: false, intent, errors: submission.reply().error ?? {}, submitted: postedPercentages(formData, question.scenarios) }, 422);
+      // zod directly rather than conform's parseWithZod: conform rebuilds the schema with type
+      // coercion on every call, which cost more than the save (this form coerces by itself).
+      const parsed = forecastSchemaOf(question).safeParse(Object.fromEntries(formData));
+      if (!parsed.success) {
+        return reply({ ok: false, intent, errors: messagesByField(parsed.error), submitted: postedPercentages(formData, question.scenarios) }, 422);
       }
       outcome = await saveForecast({
         questionId: question.id,
         userId: user.id,
-        probabilities: submission.value.probabilities,
-        rationale: submission.value.rationale,
+        probabilities: parsed.data.probabilities,
+        rationale: parsed.data.rationale,
       });
     }
   } catch (error) {
