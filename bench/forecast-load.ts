@@ -18,6 +18,12 @@ export interface LoadPlan {
   cookieName: string;
   readers: { userId: string; token: string }[];
   concurrency: number;
+  /**
+   * Open loop: send this many saves a second whatever the answers (as independent readers do),
+   * at most `concurrency` in flight. Without it, closed loop: `concurrency` workers each post,
+   * wait and post again, which finds the most the server can take.
+   */
+  ratePerSecond?: number;
   warmupSeconds: number;
   durationSeconds: number;
 }
@@ -35,6 +41,8 @@ export interface LoadOutcome {
   statuses: Record<string, number>;
   /** The first few failure descriptions, to explain a non-zero error count. */
   errorSamples: string[];
+  /** Open loop only: saves that were due while `concurrency` were already in flight, never sent. */
+  unsent: number;
   /** Per reader, the percentages of the last forecast answered with 200. */
   acknowledged: Record<string, number[]>;
   /** Cores this process kept busy during the measured window. */
@@ -127,28 +135,54 @@ async function run(plan: LoadPlan): Promise<LoadOutcome> {
       request.end(body);
     });
 
-  const worker = async () => {
-    while (performance.now() < measureUntil) {
-      const index = pickReader();
-      const percentages = randomPercentages(plan.scenarioIds.length);
-      const sentAt = performance.now();
-      const { status, body } = await post(index, percentages);
-      const doneAt = performance.now();
-      busy.delete(index);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      if (status === 200) acknowledged[plan.readers[index]!.userId] = percentages;
-      else if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(`${status}: ${body.slice(0, 300)}`);
-      if (doneAt >= measureFrom && doneAt <= measureUntil) {
-        latencies.push(doneAt - sentAt);
-        if (status === 200) {
-          measuredOk += 1;
-          const second = Math.min(plan.durationSeconds - 1, Math.floor((doneAt - measureFrom) / 1000));
-          okPerSecond[second] = (okPerSecond[second] ?? 0) + 1;
-        }
+  const saveOnce = async () => {
+    const index = pickReader();
+    const percentages = randomPercentages(plan.scenarioIds.length);
+    const sentAt = performance.now();
+    const { status, body } = await post(index, percentages);
+    const doneAt = performance.now();
+    busy.delete(index);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) acknowledged[plan.readers[index]!.userId] = percentages;
+    else if (errorSamples.length < MAX_ERROR_SAMPLES) errorSamples.push(`${status}: ${body.slice(0, 300)}`);
+    if (doneAt >= measureFrom && doneAt <= measureUntil) {
+      latencies.push(doneAt - sentAt);
+      if (status === 200) {
+        measuredOk += 1;
+        const second = Math.min(plan.durationSeconds - 1, Math.floor((doneAt - measureFrom) / 1000));
+        okPerSecond[second] = (okPerSecond[second] ?? 0) + 1;
       }
     }
   };
-  await Promise.all(Array.from({ length: plan.concurrency }, worker));
+  const worker = async () => {
+    while (performance.now() < measureUntil) await saveOnce();
+  };
+  let unsent = 0;
+  const openLoop = (rate: number) =>
+    new Promise<void>((resolve) => {
+      const inFlight = new Set<Promise<void>>();
+      let sent = 0;
+      const tick = setInterval(() => {
+        const now = performance.now();
+        if (now >= measureUntil) {
+          clearInterval(tick);
+          void Promise.all(inFlight).then(() => resolve());
+          return;
+        }
+        const due = Math.floor(((now - startedAt) / 1000) * rate);
+        for (; sent < due; sent++) {
+          // A server that falls behind does not get a growing pile of requests: those are counted.
+          if (inFlight.size >= plan.concurrency) {
+            unsent += 1;
+            continue;
+          }
+          const save = saveOnce().finally(() => inFlight.delete(save));
+          inFlight.add(save);
+        }
+      }, 1);
+    });
+  if (plan.ratePerSecond) await openLoop(plan.ratePerSecond);
+  else await Promise.all(Array.from({ length: plan.concurrency }, worker));
   marks.forEach(clearTimeout);
   agent.destroy();
 
@@ -167,6 +201,7 @@ async function run(plan: LoadPlan): Promise<LoadOutcome> {
     },
     statuses,
     errorSamples,
+    unsent,
     acknowledged,
     generatorCores: (cpu.user + cpu.system) / 1e6 / measuredSeconds,
   };

@@ -36,7 +36,12 @@ import {
 } from "./harness";
 import type { LoadEvent, LoadOutcome, LoadPlan } from "./forecast-load";
 
-const LOAD = { concurrency: 64, warmupSeconds: 2, durationSeconds: 10, readers: 2_000 };
+// The warm-up also fills the session lookup cache (docs/decisions/011): the first seconds after a
+// cold start, with every reader's session still to be read once, run at about two thirds of the rate.
+const LOAD = { concurrency: 64, warmupSeconds: 5, durationSeconds: 10, readers: 2_000 };
+// Latency is read at the target rate, not at saturation: 64 saves kept in flight against a server
+// that is always busy measure only its queue (Little's law: 64 / rate).
+const PACED = { warmupSeconds: 2, durationSeconds: 10 };
 
 interface Target {
   perSecond: number;
@@ -290,6 +295,8 @@ function summariseProfile(dir: string | undefined): ProfileSummary | undefined {
 interface DatabaseRun {
   label: keyof typeof TARGETS;
   load: LoadOutcome;
+  /** Open loop at the target rate, right after: the latency readers see at that load. */
+  paced: LoadOutcome;
   cpu: CpuShares | undefined;
   footprint: Footprint | undefined;
   busyMentions: number;
@@ -324,14 +331,18 @@ async function measureOn(context: BenchContext, label: DatabaseRun["label"], dat
     const database = resolveDatabaseUrl(databaseUrl);
     const sqliteFile = database.provider === "sqlite" ? sqliteFilePath(database.url) : undefined;
     const { outcome, cpu, footprint } = await runLoadGenerator(plan, server.pid, sqliteFile, context.tmpDir);
+    const rate = TARGETS[label].perSecond;
+    context.log(`forecast writes, ${label}: ${PACED.warmupSeconds} s + ${PACED.durationSeconds} s at ${rate} saves/s offered (open loop)`);
+    const { outcome: paced } = await runLoadGenerator({ ...plan, ...PACED, ratePerSecond: rate }, server.pid, sqliteFile, context.tmpDir);
     // Stopped before reading back: what counts is what a shut-down server leaves on disk, and the
     // CPU profile is written at exit.
     await server.stop();
     stopped = true;
-    const consistency = await checkDatabase(db, question.id, before, outcome.acknowledged);
+    const consistency = await checkDatabase(db, question.id, before, { ...outcome.acknowledged, ...paced.acknowledged });
     return {
       label,
       load: outcome,
+      paced,
       cpu,
       footprint,
       busyMentions: server.log().match(BUSY_PATTERN)?.length ?? 0,
@@ -356,7 +367,7 @@ const commitRatioOf = (db: Consistency) => db.forecastRows / Math.max(1, db.snap
 const isConsistent = (db: Consistency) => db.wrongCurrent === 0 && db.severalCurrent === 0 && db.aggregateVersion === db.totalSnapshots;
 
 function metricsOf(run: DatabaseRun): Metric[] {
-  const { label, load, cpu, footprint, consistency: db } = run;
+  const { label, load, paced, cpu, footprint, consistency: db } = run;
   const target = TARGETS[label];
   const perSecond = perSecondOf(load);
   const total = Object.values(load.statuses).reduce((sum, count) => sum + count, 0);
@@ -366,16 +377,23 @@ function metricsOf(run: DatabaseRun): Metric[] {
     .join(", ");
   const metrics: Metric[] = [
     {
-      name: `${label}: forecasts acknowledged per second`,
+      name: `${label}: most forecasts acknowledged per second (${LOAD.concurrency} in flight)`,
       result: `${integer(perSecond)} /s (seconds ranged ${integer(Math.min(...load.okPerSecond))}–${integer(Math.max(...load.okPerSecond))})`,
       target: `≥ ${integer(target.perSecond)} /s`,
       pass: perSecond >= target.perSecond,
     },
-    { name: `${label}: latency p50`, result: ms(load.latencyMs.p50) },
+    { name: `${label}: latency at that load, p50 / p99 / max`, result: `${ms(load.latencyMs.p50)} / ${ms(load.latencyMs.p99)} / ${ms(load.latencyMs.max)}` },
+    {
+      name: `${label}: at ${integer(target.perSecond)} saves/s offered (open loop)`,
+      result: `${integer(perSecondOf(paced))} /s acknowledged, ${integer(paced.unsent)} not sent (${LOAD.concurrency} already in flight), ${integer(failuresOf(paced))} failed`,
+      target: `≥ ${integer(target.perSecond)} /s`,
+      pass: perSecondOf(paced) >= target.perSecond * 0.99 && paced.unsent === 0 && failuresOf(paced) === 0,
+    },
+    { name: `${label}: latency at ${integer(target.perSecond)}/s, p50`, result: ms(paced.latencyMs.p50) },
     target.p99Ms === undefined
-      ? { name: `${label}: latency p99`, result: ms(load.latencyMs.p99) }
-      : { name: `${label}: latency p99`, result: ms(load.latencyMs.p99), target: `≤ ${target.p99Ms} ms`, pass: load.latencyMs.p99 <= target.p99Ms },
-    { name: `${label}: latency max`, result: ms(load.latencyMs.max) },
+      ? { name: `${label}: latency at ${integer(target.perSecond)}/s, p99`, result: ms(paced.latencyMs.p99) }
+      : { name: `${label}: latency at ${integer(target.perSecond)}/s, p99`, result: ms(paced.latencyMs.p99), target: `≤ ${target.p99Ms} ms`, pass: paced.latencyMs.p99 <= target.p99Ms },
+    { name: `${label}: latency at ${integer(target.perSecond)}/s, max`, result: ms(paced.latencyMs.max) },
     { name: `${label}: failed requests (not 200)`, result: `${integer(failures)} of ${integer(total)} (${byStatus})`, target: "0", pass: failures === 0 },
   ];
   if (label === "SQLite") {
@@ -465,7 +483,7 @@ function buildReport(runs: DatabaseRun[], postgresSkipped: string | null): Bench
       ? [`**The machine was busy**: other processes used up to ${busiest.toFixed(2)} cores during a measurement, so throughput and latency are understated; rerun on a quiet machine.`]
       : []),
     `Server: \`node build/server.js\` built from a copy of the working tree, NODE_ENV=production, LOG_LEVEL=warn, on a fresh database (SQLite: a new \`file:\` under the run's temp directory; PostgreSQL: a new database, dropped afterwards) holding the seed article and ${integer(LOAD.readers)} readers whose accounts and sessions were written straight into the database with the app's own token hashing.`,
-    `Load: \`bench/forecast-load.ts\` in its own process keeps ${LOAD.concurrency} saves in flight (one keep-alive connection each), ${LOAD.warmupSeconds} s warm-up then ${LOAD.durationSeconds} s measured. Each save is the page fetcher's request: \`POST /questions/<id>.data\`, form-encoded \`intent=save\` and three whole percentages adding up to 100, the session cookie and the server's own Origin, on the seed's three-scenario question, by a reader picked at random among those without a save in flight (repeats update their forecast). The revalidating GET a browser sends after a save is not part of it.`,
+    `Load: \`bench/forecast-load.ts\` in its own process keeps ${LOAD.concurrency} saves in flight (one keep-alive connection each), ${LOAD.warmupSeconds} s warm-up then ${LOAD.durationSeconds} s measured. Each save is the page fetcher's request: \`POST /questions/<id>.data\`, form-encoded \`intent=save\` and three whole percentages adding up to 100, the session cookie and the server's own Origin, on the seed's three-scenario question, by a reader picked at random among those without a save in flight (repeats update their forecast). The revalidating GET a browser sends after a save is not part of it. Then, on the same server, ${PACED.warmupSeconds} s + ${PACED.durationSeconds} s of open-loop load: saves sent at the target rate whatever the answers, as independent readers send them (at most ${LOAD.concurrency} in flight; any that would exceed it are counted as not sent). The throughput target is read from the first part, the latency target from the second: a server kept at saturation by a fixed number of in-flight requests shows only its queue, ${LOAD.concurrency} / rate.`,
     "Throughput counts 200s completed in the measured window; latency is from sending the request to the end of its response, over every response completed in the window. A 200 means the forecast's transaction has committed.",
     "Afterwards, with the server stopped, the database is read back: each reader who got a 200 must have exactly one current forecast (neither superseded nor withdrawn) holding the last percentages acknowledged to them, and `Question.aggregateVersion` must equal the number of snapshots. Group commit: forecast rows inserted per AggregateSnapshot row (one snapshot per transaction), warm-up included.",
     "Cores: the server process's CPU time over the measured window (one core is all its JavaScript thread can use; ms per forecast = that time divided by the forecasts acknowledged), the load generator's own, and everything else on the machine, which on PostgreSQL includes PostgreSQL itself.",
