@@ -4,6 +4,10 @@ import { PrismaClient as SqliteClient } from "../prisma/generated/sqlite/client"
 import { resolveDatabaseUrl } from "../prisma/database-url";
 import { OneConnectionLibSQL } from "./sqlite-adapter.server";
 
+// Tagged SQL for the few statements written by hand (Prisma.sql, Prisma.join): plain templates
+// that each client renders in its own dialect, so the SQLite client's copy serves both.
+export { Prisma } from "../prisma/generated/sqlite/client";
+
 // Both generated clients expose the same model API; the SQLite one's type stands for both (their
 // `$transaction` option types differ, hence the cast on the PostgreSQL branch).
 export type Db = SqliteClient;

@@ -1,5 +1,4 @@
-import { getDb, type Db } from "~/db.server";
-import { Prisma } from "../../prisma/generated/sqlite/client";
+import { getDb, Prisma, type Db } from "~/db.server";
 import type { AggregateResult, AggregationMethod } from "~/domain/aggregation";
 import { parseProbabilityVector } from "~/domain/probability-vector";
 import { aggregationMethodSchema } from "~/realtime/contract";
