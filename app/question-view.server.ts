@@ -2,10 +2,10 @@ import type { ForecastPanelProps } from "~/components/ForecastPanel";
 import type { SessionUser } from "~/models/session.server";
 import { AGGREGATION_METHODS, DEFAULT_AGGREGATION_METHOD, type AggregationMethod } from "~/domain/aggregation";
 import { crowdHiddenNote, crowdHiddenReason, type CrowdHiddenReason } from "~/domain/crowd-visibility";
-import { getCurrentAggregate, latestAggregateAt, listAggregateHistory, type AggregateHistoryPoint, type AggregateView } from "~/models/aggregate.server";
-import { listBaselineRevisions, type BaselineRevisionView } from "~/models/baseline.server";
-import { listUserForecasts, type ViewerForecast } from "~/models/forecast.server";
-import { getQuestionForForecasting, type QuestionForForecasting } from "~/models/question.server";
+import { getCurrentAggregates, listAggregateHistory, type AggregateHistoryPoint, type AggregateView } from "~/models/aggregate.server";
+import { listBaselineRevisions, listBaselineRevisionsOf, type BaselineRevisionView } from "~/models/baseline.server";
+import { listUserForecasts, listUserForecastsOf, type ViewerForecast } from "~/models/forecast.server";
+import { getQuestionForForecasting, getQuestionsForForecasting, type QuestionForForecasting } from "~/models/question.server";
 
 /**
  * Everything a reader may see of one question, assembled once for the question page, the article
@@ -38,33 +38,52 @@ export async function loadQuestionView(
   viewer: SessionUser | null,
   options: { method?: AggregationMethod; withHistory?: boolean; now?: Date } = {},
 ): Promise<QuestionView | null> {
-  const question = await getQuestionForForecasting(questionId);
-  // Questions of unpublished articles are drafts: they do not exist for readers.
-  if (!question || !question.article.published) return null;
-  const [revisions, forecasts, aggregates, aggregateAt] = await Promise.all([
-    listBaselineRevisions(questionId),
-    viewer ? listUserForecasts(questionId, viewer.id) : Promise.resolve(null),
-    getCurrentAggregate(questionId, options.method),
-    latestAggregateAt(questionId),
-  ]);
-  if (!aggregates) return null;
-  const latest = forecasts?.at(-1) ?? null;
-  const hiddenBecause = crowdHiddenReasonFor(question, viewer, forecasts);
-  const { version, method } = aggregates;
-  let crowd: QuestionView["crowd"];
-  if (hiddenBecause) {
-    crowd = { visible: false, hiddenBecause, version };
-  } else {
-    const history = options.withHistory === false ? [] : await listAggregateHistory(questionId, { maxPoints: HISTORY_POINTS });
-    crowd = { visible: true, version, method, aggregate: aggregates.aggregate, history };
+  const view = (await loadQuestionViews([questionId], viewer, options)).get(questionId);
+  if (!view) return null;
+  if (view.crowd.visible && options.withHistory !== false) {
+    view.crowd.history = await listAggregateHistory(questionId, { maxPoints: HISTORY_POINTS });
   }
-  return {
-    question: { ...question, acceptingForecasts: acceptsForecasts(question, options.now ?? new Date()) },
-    baseline: { current: revisions.at(-1)?.probabilities ?? null, revisions },
-    crowd,
-    viewer: forecasts ? { forecasts, latest, current: latest !== null && latest.withdrawnAt === null } : null,
-    updatedAt: latestOf([aggregateAt, revisions.at(-1)?.at ?? null]) ?? question.createdAt,
-  };
+  return view;
+}
+
+/**
+ * Views of several questions (without crowd history) in a fixed handful of queries, whatever
+ * their number: an article page shows every question it holds. Unknown and draft questions are
+ * left out.
+ */
+export async function loadQuestionViews(
+  questionIds: readonly string[],
+  viewer: SessionUser | null,
+  options: { method?: AggregationMethod; now?: Date } = {},
+): Promise<Map<string, QuestionView>> {
+  const [questions, revisionsOf, forecastsOf, aggregates] = await Promise.all([
+    getQuestionsForForecasting(questionIds),
+    listBaselineRevisionsOf(questionIds),
+    viewer ? listUserForecastsOf(questionIds, viewer.id) : Promise.resolve(null),
+    getCurrentAggregates(questionIds, options.method),
+  ]);
+  const now = options.now ?? new Date();
+  const views = new Map<string, QuestionView>();
+  for (const questionId of questionIds) {
+    const question = questions.get(questionId);
+    const current = aggregates.get(questionId);
+    // Questions of unpublished articles are drafts: they do not exist for readers.
+    if (!question || !question.article.published || !current) continue;
+    const revisions = revisionsOf.get(questionId) ?? [];
+    const forecasts = forecastsOf?.get(questionId) ?? null;
+    const latest = forecasts?.at(-1) ?? null;
+    const hiddenBecause = crowdHiddenReasonFor(question, viewer, forecasts);
+    views.set(questionId, {
+      question: { ...question, acceptingForecasts: acceptsForecasts(question, now) },
+      baseline: { current: revisions.at(-1)?.probabilities ?? null, revisions },
+      crowd: hiddenBecause
+        ? { visible: false, hiddenBecause, version: current.version }
+        : { visible: true, version: current.version, method: current.method, aggregate: current.aggregate, history: [] },
+      viewer: forecasts ? { forecasts, latest, current: latest !== null && latest.withdrawnAt === null } : null,
+      updatedAt: latestOf([current.at, revisions.at(-1)?.at ?? null]) ?? question.createdAt,
+    });
+  }
+  return views;
 }
 
 const latestOf = (dates: (Date | null)[]) =>

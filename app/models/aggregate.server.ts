@@ -55,48 +55,68 @@ export interface AggregateView {
 
 const viewOf = (method: AggregationMethod, { centers, lower, upper, count }: AggregateResult): AggregateView => ({ method, centers, lower, upper, count });
 
+export interface CurrentAggregate {
+  version: number;
+  method: AggregationMethod;
+  aggregate: AggregateView;
+  /** When the newest snapshot was taken; null before the first forecast. */
+  at: Date | null;
+}
+
+export async function getCurrentAggregate(questionId: string, method: AggregationMethod | undefined, db: Db = getDb()): Promise<CurrentAggregate | null> {
+  return (await getCurrentAggregates([questionId], method, db)).get(questionId) ?? null;
+}
+
 /**
- * The crowd at the question's current version under `method`. From memory when this instance's
- * aggregate is current (every method is then cheap); otherwise the stored snapshot answers for
- * the question's own method, so a page view never costs a reload of every forecast — only a
- * request for another method, on an instance whose memory is behind, does.
+ * The crowd of each question at its current version, under `method` (default: the question's
+ * own). From memory when this instance's aggregate is current (every method is then cheap);
+ * otherwise the stored snapshot answers for the question's own method, so a page view never costs
+ * a reload of every forecast — only a request for another method, on an instance whose memory is
+ * behind, does. One query for all the questions, however many an article holds.
  */
-export async function getCurrentAggregate(
-  questionId: string,
+export async function getCurrentAggregates(
+  questionIds: readonly string[],
   method: AggregationMethod | undefined,
   db: Db = getDb(),
-): Promise<{ version: number; method: AggregationMethod; aggregate: AggregateView } | null> {
-  const question = await db.question.findUnique({
-    where: { id: questionId },
+): Promise<Map<string, CurrentAggregate>> {
+  const questions = await db.question.findMany({
+    where: { id: { in: [...questionIds] } },
     select: {
+      id: true,
       aggregateVersion: true,
       aggregationMethod: true,
       _count: { select: { scenarios: true } },
       aggregateSnapshots: { orderBy: { version: "desc" }, take: 1 },
     },
   });
-  if (!question) return null;
-  const chosen = method ?? aggregationMethodSchema.catch("recency_weighted_median").parse(question.aggregationMethod);
   const cache = liveAggregatesOf(db);
-  const cached = cache.get(questionId);
-  if (cached && cached.version === question.aggregateVersion) {
-    return { version: cached.version, method: chosen, aggregate: viewOf(chosen, cached.aggregator.aggregate(chosen)) };
+  const result = new Map<string, CurrentAggregate>();
+  for (const question of questions) {
+    const chosen = method ?? aggregationMethodSchema.catch("recency_weighted_median").parse(question.aggregationMethod);
+    const snapshot = question.aggregateSnapshots[0];
+    const at = snapshot?.createdAt ?? null;
+    const cached = cache.get(question.id);
+    let aggregate: AggregateView;
+    if (cached && cached.version === question.aggregateVersion) {
+      aggregate = viewOf(chosen, cached.aggregator.aggregate(chosen));
+    } else if (question.aggregateVersion === 0) {
+      aggregate = { method: chosen, centers: [], lower: [], upper: [], count: 0 };
+    } else if (snapshot && snapshot.version === question.aggregateVersion && snapshot.method === chosen) {
+      aggregate = snapshotView(snapshot);
+    } else {
+      // Version first (above), then forecasts: a write landing in between makes the entry look
+      // older than its forecasts, which only costs the writer a reload; the other order could
+      // pass stale data as current.
+      const scenarioCount = question._count.scenarios;
+      const entry = { version: question.aggregateVersion, scenarioCount, aggregator: await loadAggregator(db, question.id, scenarioCount) };
+      // The writer may have moved on while this loaded; never replace a newer entry with an older one.
+      const latest = cache.get(question.id);
+      if (!latest || latest.version < entry.version) cache.set(question.id, entry);
+      aggregate = viewOf(chosen, entry.aggregator.aggregate(chosen));
+    }
+    result.set(question.id, { version: question.aggregateVersion, method: chosen, aggregate, at });
   }
-  const snapshot = question.aggregateSnapshots[0];
-  if (question.aggregateVersion === 0) {
-    return { version: 0, method: chosen, aggregate: { method: chosen, centers: [], lower: [], upper: [], count: 0 } };
-  }
-  if (snapshot && snapshot.version === question.aggregateVersion && snapshot.method === chosen) {
-    return { version: snapshot.version, method: chosen, aggregate: snapshotView(snapshot) };
-  }
-  // Version first, then forecasts: a write landing in between makes the entry look older than its
-  // forecasts, which only costs the writer a reload; the other order could pass stale data as current.
-  const scenarioCount = question._count.scenarios;
-  const entry = { version: question.aggregateVersion, scenarioCount, aggregator: await loadAggregator(db, questionId, scenarioCount) };
-  // The writer may have moved on while this loaded; never replace a newer entry with an older one.
-  const latest = cache.get(questionId);
-  if (!latest || latest.version < entry.version) cache.set(questionId, entry);
-  return { version: entry.version, method: chosen, aggregate: viewOf(chosen, entry.aggregator.aggregate(chosen)) };
+  return result;
 }
 
 function snapshotView(row: { method: string; centers: string; lower: string; upper: string; count: number }): AggregateView {
@@ -125,11 +145,11 @@ export interface AggregateHistoryPoint {
  */
 export async function listAggregateHistory(
   questionId: string,
-  options: { maxPoints?: number; since?: Date } = {},
+  options: { maxPoints?: number } = {},
   db: Db = getDb(),
 ): Promise<AggregateHistoryPoint[]> {
   const maxPoints = options.maxPoints ?? Infinity;
-  const where = { questionId, ...(options.since ? { createdAt: { gte: options.since } } : {}) };
+  const where = { questionId };
   let versionFilter: { in: number[] } | undefined;
   if (Number.isFinite(maxPoints)) {
     const [first, last] = await Promise.all([
@@ -157,10 +177,4 @@ export function evenlySpacedVersions(first: number, last: number, maxPoints: num
   }
   for (let version = olderEnd + 1; version <= last; version++) versions.add(version);
   return [...versions].sort((a, b) => a - b);
-}
-
-/** When the crowd last moved (the newest snapshot), or null before the first forecast. */
-export async function latestAggregateAt(questionId: string, db: Db = getDb()): Promise<Date | null> {
-  const latest = await db.aggregateSnapshot.findFirst({ where: { questionId }, orderBy: { version: "desc" }, select: { createdAt: true } });
-  return latest?.createdAt ?? null;
 }

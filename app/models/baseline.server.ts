@@ -58,22 +58,32 @@ export async function createBaselineRevision(input: {
 
 /** Oldest first: the order a history chart draws them in. */
 export async function listBaselineRevisions(questionId: string): Promise<BaselineRevisionView[]> {
+  return (await listBaselineRevisionsOf([questionId])).get(questionId) ?? [];
+}
+
+/** The same for several questions in one query (an article page shows them all). */
+export async function listBaselineRevisionsOf(questionIds: readonly string[]): Promise<Map<string, BaselineRevisionView[]>> {
   const revisions = await getDb().baselineRevision.findMany({
-    where: { questionId },
+    where: { questionId: { in: [...questionIds] } },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     select: {
       id: true,
+      questionId: true,
       createdAt: true,
       probabilities: true,
       note: true,
       author: { select: { username: true, displayName: true, deletedAt: true } },
     },
   });
-  return revisions.map((revision) => ({
-    id: revision.id,
-    at: revision.createdAt,
-    probabilities: parseProbabilityVector(revision.probabilities),
-    note: revision.note,
-    authorName: authorNameOf(revision.author),
-  }));
+  const byQuestion = new Map<string, BaselineRevisionView[]>(questionIds.map((id) => [id, []]));
+  for (const revision of revisions) {
+    byQuestion.get(revision.questionId)?.push({
+      id: revision.id,
+      at: revision.createdAt,
+      probabilities: parseProbabilityVector(revision.probabilities),
+      note: revision.note,
+      authorName: authorNameOf(revision.author),
+    });
+  }
+  return byQuestion;
 }

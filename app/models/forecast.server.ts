@@ -323,16 +323,25 @@ export interface ViewerForecast {
 
 /** A user's forecasts on a question, oldest first (their history is public to themselves). */
 export async function listUserForecasts(questionId: string, userId: string, db: Db = getDb()): Promise<ViewerForecast[]> {
+  return (await listUserForecastsOf([questionId], userId, db)).get(questionId) ?? [];
+}
+
+/** The same for several questions in one query. */
+export async function listUserForecastsOf(questionIds: readonly string[], userId: string, db: Db = getDb()): Promise<Map<string, ViewerForecast[]>> {
   const rows = await db.forecast.findMany({
-    where: { questionId, userId },
+    where: { questionId: { in: [...questionIds] }, userId },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: { id: true, createdAt: true, probabilities: true, rationale: true, withdrawnAt: true },
+    select: { id: true, questionId: true, createdAt: true, probabilities: true, rationale: true, withdrawnAt: true },
   });
-  return rows.map((row) => ({
-    id: row.id,
-    at: row.createdAt,
-    probabilities: parseProbabilityVector(row.probabilities),
-    rationale: row.rationale,
-    withdrawnAt: row.withdrawnAt,
-  }));
+  const byQuestion = new Map<string, ViewerForecast[]>(questionIds.map((id) => [id, []]));
+  for (const row of rows) {
+    byQuestion.get(row.questionId)?.push({
+      id: row.id,
+      at: row.createdAt,
+      probabilities: parseProbabilityVector(row.probabilities),
+      rationale: row.rationale,
+      withdrawnAt: row.withdrawnAt,
+    });
+  }
+  return byQuestion;
 }

@@ -57,8 +57,13 @@ export interface QuestionForForecasting {
 
 /** A question with what its forecast form and figures need; null when it does not exist. */
 export async function getQuestionForForecasting(questionId: string): Promise<QuestionForForecasting | null> {
-  const question = await getDb().question.findUnique({
-    where: { id: questionId },
+  return (await getQuestionsForForecasting([questionId])).get(questionId) ?? null;
+}
+
+/** The same for several questions in one query; missing ids are left out. */
+export async function getQuestionsForForecasting(questionIds: readonly string[]): Promise<Map<string, QuestionForForecasting>> {
+  const questions = await getDb().question.findMany({
+    where: { id: { in: [...questionIds] } },
     select: {
       id: true,
       kind: true,
@@ -73,19 +78,18 @@ export async function getQuestionForForecasting(questionId: string): Promise<Que
       scenarios: { orderBy: { position: "asc" }, select: { id: true, title: true } },
     },
   });
-  if (!question) return null;
-  return {
-    ...question,
-    kind: question.kind === "binary" ? "binary" : "scenarios",
-    status: question.status === "closed" ? "closed" : "open",
-    revealCrowd: question.revealCrowd === "after_forecast" ? "after_forecast" : "always",
-    article: { slug: question.article.slug, title: question.article.title, published: question.article.publishedAt !== null },
-  };
-}
-
-/** Whether the user has ever forecast the question (withdrawn forecasts count: they have seen it). */
-export async function hasForecast(questionId: string, userId: string): Promise<boolean> {
-  return (await getDb().forecast.count({ where: { questionId, userId }, take: 1 })) > 0;
+  return new Map(
+    questions.map((question) => [
+      question.id,
+      {
+        ...question,
+        kind: question.kind === "binary" ? "binary" : "scenarios",
+        status: question.status === "closed" ? "closed" : "open",
+        revealCrowd: question.revealCrowd === "after_forecast" ? "after_forecast" : "always",
+        article: { slug: question.article.slug, title: question.article.title, published: question.article.publishedAt !== null },
+      },
+    ]),
+  );
 }
 
 /**

@@ -10,7 +10,7 @@ import { Paragraphs } from "~/components/Paragraphs";
 import { ScenarioCard } from "~/components/ScenarioCard";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { getPublishedArticle } from "~/models/article.server";
-import { forecastPanelPropsOf, loadQuestionView } from "~/question-view.server";
+import { forecastPanelPropsOf, loadQuestionViews } from "~/question-view.server";
 
 export const headers = headersFromLoader;
 
@@ -18,10 +18,11 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const article = await getPublishedArticle(params.slug ?? "");
   if (!article) throw new Response("No such article", { status: 404 });
   const user = getUser(context);
-  const views = await Promise.all(article.questions.map((question) => loadQuestionView(question.id, user, { withHistory: false })));
-  const panels = Object.fromEntries(
-    views.flatMap((view) => (view ? [[view.question.id, forecastPanelPropsOf(view, user !== null)] as const] : [])),
+  const views = await loadQuestionViews(
+    article.questions.map((question) => question.id),
+    user,
   );
+  const panels = Object.fromEntries([...views].map(([id, view]) => [id, forecastPanelPropsOf(view, user !== null)]));
   return data({ article, panels }, { headers: publicPageHeaders(context) });
 }
 
