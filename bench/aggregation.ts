@@ -7,6 +7,7 @@ import { AGGREGATION_METHODS, type AggregateResult, type AggregationMethod, aggr
 import { IncrementalAggregator } from "../app/domain/incremental-aggregation";
 import { cpuSharesBetween, takeCpuSnapshot } from "./cpu-usage";
 import type { Bench, BenchReport, DetailTable, Metric } from "./harness";
+import { mulberry32 } from "../test/seeded-random";
 
 const FORECASTERS = 100_000;
 const SCENARIOS = 3;
@@ -19,17 +20,6 @@ const WINDOW_SPAN = 40;
 // Above this many cores used by other processes, preemption shows in the p99s (same rule as the article bench).
 const BUSY_MACHINE_CORES = 0.25;
 
-// Seeded, so that every run measures the same crowd.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Whole percentages adding up to 100, as the sliders produce, uniform over the simplex. */
 function sliderForecast(random: () => number): number[] {

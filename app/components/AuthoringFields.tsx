@@ -1,6 +1,6 @@
 import { getInputProps, getTextareaProps, type FieldMetadata } from "@conform-to/react";
 import type { ReactNode } from "react";
-import { FieldErrors, SubmitButton } from "./FormField";
+import { FieldErrors } from "./FormField";
 
 /**
  * The controls the author pages need beyond FormField's text inputs: long texts, dates and
@@ -100,33 +100,6 @@ export function ChoiceField({
   );
 }
 
-export function Panel({ id, title, children, aside }: { id: string; title: string; children: ReactNode; aside?: ReactNode }) {
-  return (
-    <section aria-labelledby={`${id}-heading`} className="rounded-xl border border-stone-200 bg-white p-5 shadow-sm sm:p-6 dark:border-stone-800 dark:bg-stone-900">
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id={`${id}-heading`} className="text-lg font-semibold">
-          {title}
-        </h2>
-        {aside}
-      </div>
-      <div className="mt-4">{children}</div>
-    </section>
-  );
-}
-
-/** A form's submit button with, beside it, the confirmation of its last save. */
-export function SaveRow({ label, pendingLabel, intent, saved }: { label: string; pendingLabel: string; intent: string; saved?: string }) {
-  return (
-    <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-      <SubmitButton intent={intent} pendingLabel={pendingLabel}>
-        {label}
-      </SubmitButton>
-      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-        {saved}
-      </p>
-    </div>
-  );
-}
 
 export function StatusBadge({ published }: { published: boolean }) {
   return published ? (

@@ -90,3 +90,16 @@ export function SubmitButton({
     </button>
   );
 }
+/** A form's submit button with, beside it, the confirmation of its last save. */
+export function SaveRow({ label, pendingLabel, intent, saved }: { label: string; pendingLabel: string; intent: string; saved?: string }) {
+  return (
+    <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+      <SubmitButton intent={intent} pendingLabel={pendingLabel}>
+        {label}
+      </SubmitButton>
+      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+        {saved}
+      </p>
+    </div>
+  );
+}

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AGGREGATION_METHODS, AggregationInputError, aggregateForecasts } from "./aggregation";
 import { IncrementalAggregator } from "./incremental-aggregation";
+import { mulberry32 } from "../../test/seeded-random";
 
-// Seeded, so that a failing sequence can be replayed; fast-check is not a dependency.
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `coarseShare` of the forecasts from a few whole-number shares: many equal values, exact ties. */
 function randomForecast(random: () => number, scenarioCount: number, coarseShare: number): number[] {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { evenSplit, isComplete, rebalance, roundToTotal, sumOf } from "./rebalance";
+import { mulberry32 } from "../../test/seeded-random";
 
-// A fixed seed keeps the property tests reproducible: a failure names the case that broke.
-function mulberry32(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Whole multiples of `step`, counted in units, so sums are checked without float noise. */
 const units = (values: readonly number[], step: number) => values.map((value) => Math.round(value / step));

@@ -5,9 +5,10 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireEditableArticle } from "~/auth/authoring-guards.server";
 import { requireRole } from "~/auth/guards.server";
 import { ArticleFields } from "~/components/ArticleFields";
-import { ChoiceField, DateField, Panel, SaveRow, StatusBadge, TextAreaField } from "~/components/AuthoringFields";
+import { ChoiceField, DateField, StatusBadge, TextAreaField } from "~/components/AuthoringFields";
+import { Panel } from "~/components/Panel";
 import { DateText } from "~/components/DateText";
-import { FormErrors, TextField } from "~/components/FormField";
+import { FormErrors, TextField, SaveRow } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import {
   AUTHORING_LIMITS,

@@ -4,7 +4,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData } from "@remix-run/react";
 import { requireRole } from "~/auth/guards.server";
 import { ArticleFields } from "~/components/ArticleFields";
-import { Panel } from "~/components/AuthoringFields";
+import { Panel } from "~/components/Panel";
 import { FormErrors, SubmitButton } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import { ArticleFormSchema } from "~/domain/authoring-forms";

@@ -5,9 +5,10 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useMemo, type ReactNode } from "react";
 import { requireEditableQuestion } from "~/auth/authoring-guards.server";
 import { requireRole } from "~/auth/guards.server";
-import { ChoiceField, DateField, Panel, SaveRow, TextAreaField } from "~/components/AuthoringFields";
+import { ChoiceField, DateField, TextAreaField } from "~/components/AuthoringFields";
+import { Panel } from "~/components/Panel";
 import { DateText } from "~/components/DateText";
-import { FieldErrors, FormErrors, TextField } from "~/components/FormField";
+import { FieldErrors, FormErrors, TextField, SaveRow } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import {
   AUTHORING_LIMITS,

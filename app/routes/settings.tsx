@@ -2,13 +2,13 @@ import { getFormProps, getInputProps, type SubmissionResult } from "@conform-to/
 import { parseWithZod } from "@conform-to/zod";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import type { ReactNode } from "react";
 import { EndOtherSessionsSchema, PreferencesSchema, ProfileSchema, changePasswordSchema, deleteAccountSchema } from "~/auth/account-forms";
 import { requireUser } from "~/auth/guards.server";
 import { hashPassword, verifyPassword } from "~/auth/password.server";
 import { signOutAndRedirect } from "~/auth/sign-in.server";
 import { DateText } from "~/components/DateText";
-import { FieldErrors, FormErrors, SubmitButton, TextField } from "~/components/FormField";
+import { FieldErrors, FormErrors, SaveRow, SubmitButton, TextField } from "~/components/FormField";
+import { Panel } from "~/components/Panel";
 import { useZodForm } from "~/components/use-zod-form";
 import { readFormData } from "~/form-data.server";
 import { deleteUserSessions, listUserSessions } from "~/models/session.server";
@@ -90,31 +90,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-function Section({ id, title, children, tone }: { id: string; title: string; children: ReactNode; tone?: "danger" }) {
-  const border = tone === "danger" ? "border-red-300 dark:border-red-900" : "border-stone-200 dark:border-stone-800";
-  return (
-    <section aria-labelledby={`${id}-heading`} className={`rounded-xl border bg-white p-6 shadow-sm dark:bg-stone-900 ${border}`}>
-      <h2 id={`${id}-heading`} className="text-lg font-semibold">
-        {title}
-      </h2>
-      <div className="mt-4">{children}</div>
-    </section>
-  );
-}
-
-/** A section's submit button with, beside it, the confirmation of its last save. */
-function SubmitRow({ label, pendingLabel, intent, saved }: { label: string; pendingLabel: string; intent: Intent; saved?: string }) {
-  return (
-    <div className="flex items-center gap-4">
-      <SubmitButton intent={intent} pendingLabel={pendingLabel}>
-        {label}
-      </SubmitButton>
-      <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
-        {saved}
-      </p>
-    </div>
-  );
-}
 
 export default function SettingsPage() {
   const { user, sessions } = useLoaderData<typeof loader>();
@@ -141,27 +116,27 @@ export default function SettingsPage() {
         </p>
       </header>
 
-      <Section id="profile" title="Profile">
+      <Panel id="profile" title="Profile">
         <Form method="post" {...getFormProps(profileForm)} className="space-y-3">
           <input type="hidden" name="intent" value="profile" />
           <FormErrors id={profileForm.errorId} errors={profileForm.errors} />
           <TextField label="Display name" field={profileFields.displayName} autoComplete="nickname" hint="Shown next to your comments and forecasts instead of your username. Leave empty to use your username." />
-          <SubmitRow label="Save display name" pendingLabel="Saving…" intent="profile" saved={savedFor("profile")} />
+          <SaveRow label="Save display name" pendingLabel="Saving…" intent="profile" saved={savedFor("profile")} />
         </Form>
-      </Section>
+      </Panel>
 
-      <Section id="password" title="Password">
+      <Panel id="password" title="Password">
         <Form method="post" {...getFormProps(passwordForm)} className="space-y-3">
           <input type="hidden" name="intent" value="password" />
           <FormErrors id={passwordForm.errorId} errors={passwordForm.errors} />
           <TextField label="Current password" field={passwordFields.currentPassword} type="password" autoComplete="current-password" />
           <TextField label="New password" field={passwordFields.newPassword} type="password" autoComplete="new-password" hint="At least 10 characters. Changing it signs you out everywhere else." />
           <TextField label="Repeat new password" field={passwordFields.confirmPassword} type="password" autoComplete="new-password" />
-          <SubmitRow label="Change password" pendingLabel="Changing…" intent="password" saved={savedFor("password")} />
+          <SaveRow label="Change password" pendingLabel="Changing…" intent="password" saved={savedFor("password")} />
         </Form>
-      </Section>
+      </Panel>
 
-      <Section id="preferences" title="Preferences">
+      <Panel id="preferences" title="Preferences">
         <Form method="post" className="space-y-3">
           <input type="hidden" name="intent" value="preferences" />
           <div className="flex items-start gap-3">
@@ -181,11 +156,11 @@ export default function SettingsPage() {
               </span>
             </label>
           </div>
-          <SubmitRow label="Save preferences" pendingLabel="Saving…" intent="preferences" saved={savedFor("preferences")} />
+          <SaveRow label="Save preferences" pendingLabel="Saving…" intent="preferences" saved={savedFor("preferences")} />
         </Form>
-      </Section>
+      </Panel>
 
-      <Section id="sessions" title="Where you are signed in">
+      <Panel id="sessions" title="Where you are signed in">
         <ul className="divide-y divide-stone-200 text-sm dark:divide-stone-800">
           {sessions.map((session) => (
             <li key={session.createdAt.toISOString()} className="flex flex-wrap justify-between gap-x-4 py-2">
@@ -204,16 +179,16 @@ export default function SettingsPage() {
             <input type="hidden" name="intent" value="sessions" />
             <FormErrors id={sessionsForm.errorId} errors={sessionsForm.errors} />
             <TextField label="Current password" field={sessionsFields.currentPassword} type="password" autoComplete="current-password" hint="Needed to sign out your other devices." />
-            <SubmitRow label="Sign out everywhere else" pendingLabel="Signing out…" intent="sessions" saved={savedFor("sessions")} />
+            <SaveRow label="Sign out everywhere else" pendingLabel="Signing out…" intent="sessions" saved={savedFor("sessions")} />
           </Form>
         ) : (
           <p className="mt-3 text-sm text-stone-500 dark:text-stone-400">
             {savedFor("sessions") ?? "This browser is your only session."}
           </p>
         )}
-      </Section>
+      </Panel>
 
-      <Section id="data" title="Your data">
+      <Panel id="data" title="Your data">
         <p className="text-sm text-stone-600 dark:text-stone-300">
           Everything we hold about you — your account, sessions, forecasts and comments — as one JSON file.
         </p>
@@ -224,9 +199,9 @@ export default function SettingsPage() {
         >
           Download my data
         </a>
-      </Section>
+      </Panel>
 
-      <Section id="delete" title="Delete my account" tone="danger">
+      <Panel id="delete" title="Delete my account" tone="danger">
         <p className="text-sm text-stone-600 dark:text-stone-300">
           Your name, email and password are erased and you are signed out everywhere. Your forecasts stay in the crowd’s
           history without your name; your comments will show as “[deleted]”. This cannot be undone.
@@ -250,7 +225,7 @@ export default function SettingsPage() {
             Delete my account
           </SubmitButton>
         </Form>
-      </Section>
+      </Panel>
     </div>
   );
 }
