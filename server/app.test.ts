@@ -128,8 +128,8 @@ describe("socket.io", () => {
     await join(socket, scenarioQuestionId);
     const received = new Promise((resolve) => socket.once("question:aggregate", resolve));
     const aggregate = { method: "median" as const, centers: [0.5, 0.3, 0.2], lower: [0.4, 0.2, 0.1], upper: [0.6, 0.4, 0.3], count: 3 };
-    server.realtime.publishAggregate(scenarioQuestionId, 1, aggregate);
-    expect(await received).toEqual({ questionId: scenarioQuestionId, version: 1, aggregate });
+    server.realtime.publishAggregate({ questionId: scenarioQuestionId, version: 1, aggregate, changes: 1, revealCrowd: "always", forecasterUserId: "someone" });
+    expect(await received).toEqual({ questionId: scenarioQuestionId, version: 1, aggregate, changes: 1 });
   });
 });
 
@@ -144,8 +144,8 @@ describe.skipIf(redisSkipReason())("socket.io across instances (Redis adapter)",
       await join(reader, scenarioQuestionId);
       const received = new Promise((resolve) => reader.once("question:aggregate", resolve));
       const aggregate = { method: "mean" as const, centers: [0.4, 0.4, 0.2], lower: [0.4, 0.4, 0.2], upper: [0.4, 0.4, 0.2], count: 1 };
-      a.server.realtime.publishAggregate(scenarioQuestionId, 7, aggregate);
-      expect(await received).toEqual({ questionId: scenarioQuestionId, version: 7, aggregate });
+      a.server.realtime.publishAggregate({ questionId: scenarioQuestionId, version: 7, aggregate, changes: 1, revealCrowd: "always", forecasterUserId: "someone" });
+      expect(await received).toEqual({ questionId: scenarioQuestionId, version: 7, aggregate, changes: 1 });
     } finally {
       await Promise.all([a.server.close(), b.server.close()]);
     }

@@ -110,10 +110,12 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
 
   return {
     io,
-    publishAggregate(questionId, version, aggregate) {
+    publishAggregate({ questionId, version, aggregate, changes, revealCrowd }) {
+      // A crowd hidden until one forecasts must not travel to every socket in the room.
+      if (revealCrowd !== "always") return;
       if ((lastPublishedVersion.get(questionId) ?? 0) >= version) return;
       lastPublishedVersion.set(questionId, version);
-      io.to(roomOf(questionId)).emit("question:aggregate", { questionId, version, aggregate });
+      io.to(roomOf(questionId)).emit("question:aggregate", { questionId, version, aggregate, changes });
     },
     async close() {
       await io.close();

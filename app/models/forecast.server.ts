@@ -27,6 +27,8 @@ export type ForecastOutcome =
       questionId: string;
       version: number;
       aggregate: AggregateResult & { method: AggregationMethod };
+      /** Saves and withdrawals of this question in the same commit, this one included. */
+      changes: number;
       revealCrowd: "always" | "after_forecast";
     }
   | { ok: false; code: ForecastRefusal; message: string };
@@ -250,7 +252,7 @@ export class ForecastWriter {
             live.version = version;
             const revealCrowd = question.revealCrowd === "after_forecast" ? "after_forecast" : "always";
             for (const { pending, forecastId } of successes) {
-              outcomes.set(pending, { ok: true, forecastId, at: now, questionId, version, aggregate: { method, ...result }, revealCrowd });
+              outcomes.set(pending, { ok: true, forecastId, at: now, questionId, version, aggregate: { method, ...result }, changes: successes.length, revealCrowd });
             }
           }
         },

@@ -36,7 +36,7 @@ export type QuestionSnapshot = z.infer<typeof questionSnapshotSchema>;
 
 export const joinErrorSchema = z.object({
   error: z.object({
-    code: z.enum(["invalid_question_id", "question_not_found", "server_error"]),
+    code: z.enum(["invalid_question_id", "question_not_found", "too_many_rooms", "rate_limited", "server_error"]),
     message: z.string(),
   }),
 });
@@ -47,12 +47,26 @@ export const aggregateEventSchema = z.object({
   questionId: questionIdSchema,
   version: z.number().int().positive(),
   aggregate: aggregateSchema,
+  /** Saves and withdrawals folded into this message since the version before it (coalescing). */
+  changes: z.number().int().positive(),
 });
+export type AggregateEvent = z.infer<typeof aggregateEventSchema>;
 export const presenceEventSchema = z.object({ questionId: questionIdSchema, count: z.number().int().nonnegative() });
+export type PresenceEvent = z.infer<typeof presenceEventSchema>;
+
+/** Sent to every socket just before an instance shuts down: reconnect (to another instance) after the delay. */
+export const restartingEventSchema = z.object({ reconnectAfterMs: z.number().int().nonnegative() });
+export type RestartingEvent = z.infer<typeof restartingEventSchema>;
+
+/** Most rooms one connection may be in at once; a page rarely shows more than a handful of questions. */
+export const MAX_ROOMS_PER_CONNECTION = 50;
+/** Window over which broadcasts of one question are folded into one message (leading edge sent at once). */
+export const BROADCAST_WINDOW_MS = 50;
 
 export interface ServerToClientEvents {
-  "question:aggregate": (payload: z.infer<typeof aggregateEventSchema>) => void;
-  "question:presence": (payload: z.infer<typeof presenceEventSchema>) => void;
+  "question:aggregate": (payload: AggregateEvent) => void;
+  "question:presence": (payload: PresenceEvent) => void;
+  "server:restarting": (payload: RestartingEvent) => void;
 }
 
 export interface ClientToServerEvents {

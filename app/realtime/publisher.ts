@@ -6,5 +6,17 @@ import type { Aggregate } from "./contract";
  * build, which is a separate module graph.
  */
 export interface RealtimePublisher {
-  publishAggregate(questionId: string, version: number, aggregate: Aggregate): void;
+  /**
+   * A committed change to a question's crowd. `forecasterUserId` is who saved: on a question that
+   * hides the crowd until one forecasts, their sockets may see it from now on. `changes` is the
+   * number of saves and withdrawals this version holds.
+   */
+  publishAggregate(update: {
+    questionId: string;
+    version: number;
+    aggregate: Aggregate;
+    changes: number;
+    revealCrowd: "always" | "after_forecast";
+    forecasterUserId: string;
+  }): void;
 }

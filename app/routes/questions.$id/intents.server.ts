@@ -87,10 +87,14 @@ export async function handleForecastAction({ request, params, context }: ActionF
   }
 
   if (!outcome.ok) return formError(intent, outcome.message, STATUS_OF_REFUSAL[outcome.code]);
-  // A crowd hidden until one forecasts must not travel to every socket in the room.
-  if (outcome.revealCrowd === "always") {
-    const { method, centers, lower, upper, count } = outcome.aggregate;
-    context.realtime.publishAggregate(outcome.questionId, outcome.version, { method, centers, lower, upper, count });
-  }
+  const { method, centers, lower, upper, count } = outcome.aggregate;
+  context.realtime.publishAggregate({
+    questionId: outcome.questionId,
+    version: outcome.version,
+    aggregate: { method, centers, lower, upper, count },
+    changes: outcome.changes,
+    revealCrowd: outcome.revealCrowd,
+    forecasterUserId: user.id,
+  });
   return reply({ ok: true, intent, savedAt: outcome.at.toISOString() });
 }
