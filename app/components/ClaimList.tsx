@@ -1,10 +1,23 @@
 import { Link } from "@remix-run/react";
 import type { ArticleQuestion } from "~/models/article.server";
+import { useQuestionLive, type LiveInitial } from "~/realtime/use-question-live";
 import { DateText } from "./DateText";
-import type { ForecastPanelProps } from "./ForecastPanel";
+import { panelCrowdOf, type ForecastPanelProps } from "./ForecastPanel";
+import { LiveIndicator, highlightClass, useChangeHighlight } from "./LiveIndicator";
+
+type ClaimCrowdProps = Pick<ForecastPanelProps, "crowd" | "crowdHiddenNote">;
 
 /** The article's dated claims, each a yes/no question with the author's implied view and the crowd's. */
-export function ClaimList({ claims, crowds }: { claims: ArticleQuestion[]; crowds: Record<string, Pick<ForecastPanelProps, "crowd" | "crowdHiddenNote">> }) {
+export function ClaimList({
+  claims,
+  crowds,
+  live,
+}: {
+  claims: ArticleQuestion[];
+  crowds: Record<string, ClaimCrowdProps>;
+  /** Each claim's server-rendered version, from which its crowd follows the socket. */
+  live: Record<string, LiveInitial>;
+}) {
   return (
     <section aria-labelledby="claims-heading" className="mt-14">
       <h2 id="claims-heading" className="font-serif text-2xl font-bold sm:text-3xl">
@@ -41,7 +54,7 @@ export function ClaimList({ claims, crowds }: { claims: ArticleQuestion[]; crowd
                       <p className="text-xs text-stone-500 dark:text-stone-400">author’s implied view</p>
                     </>
                   )}
-                  <ClaimCrowd crowd={crowds[claim.id]} />
+                  {crowds[claim.id] && <ClaimCrowd questionId={claim.id} crowd={crowds[claim.id]!} initial={live[claim.id] ?? { version: 0, aggregate: null }} />}
                   <Link to={`/questions/${claim.id}`} className="mt-2 inline-block text-sm font-medium text-accent-700 underline dark:text-accent-300">
                     Forecast this claim
                   </Link>
@@ -60,14 +73,29 @@ export function ClaimList({ claims, crowds }: { claims: ArticleQuestion[]; crowd
   );
 }
 
-function ClaimCrowd({ crowd }: { crowd: Pick<ForecastPanelProps, "crowd" | "crowdHiddenNote"> | undefined }) {
-  if (!crowd || crowd.crowdHiddenNote) return null;
-  if (!crowd.crowd) return <p className="mt-2 text-xs text-stone-500 dark:text-stone-400">No crowd forecasts yet</p>;
-  const { centers, count } = crowd.crowd;
+function ClaimCrowd({ questionId, crowd: loaded, initial }: { questionId: string; crowd: ClaimCrowdProps; initial: LiveInitial }) {
+  const hidden = loaded.crowdHiddenNote !== null;
+  const live = useQuestionLive(questionId, initial, { hidden });
+  const crowd = panelCrowdOf(live.aggregate);
+  const yes = crowd ? `${Math.round((crowd.centers[0] ?? 0) * 100)} % yes` : "";
+  const highlighted = useChangeHighlight(yes);
+  if (hidden) return null;
+  // The dot alone: a word beside every claim would be noise; screen readers still hear it.
+  const indicator = <LiveIndicator status={live.status} compact />;
+  if (!crowd) {
+    return (
+      <p className="mt-2 flex items-center gap-1.5 text-xs text-stone-500 dark:text-stone-400 sm:justify-end">
+        No crowd forecasts yet {indicator}
+      </p>
+    );
+  }
   return (
-    <p className="mt-2 text-sm tabular-nums" data-testid="claim-crowd">
-      Crowd <strong>{Math.round((centers[0] ?? 0) * 100)} % yes</strong>{" "}
-      <span className="text-stone-500 dark:text-stone-400">({count.toLocaleString("en")} {count === 1 ? "forecaster" : "forecasters"})</span>
+    <p className="mt-2 flex items-center gap-1.5 text-sm tabular-nums sm:justify-end" data-testid="claim-crowd">
+      <span>
+        Crowd <strong className={`rounded px-0.5 ${highlightClass(highlighted)}`}>{yes}</strong>{" "}
+        <span className="text-stone-500 dark:text-stone-400">({crowd.count.toLocaleString("en")} {crowd.count === 1 ? "forecaster" : "forecasters"})</span>
+      </span>
+      {indicator}
     </p>
   );
 }

@@ -1,6 +1,9 @@
 import { Link, useActionData, useFetcher, useLocation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { toDisplayPercentages } from "~/domain/display-percentages";
+import type { Aggregate } from "~/realtime/contract";
+import type { QuestionLive } from "~/realtime/use-question-live";
+import { LiveIndicator, NewForecastsNote, ReadingNow, highlightClass, useChangeHighlight } from "./LiveIndicator";
 import { ProbabilityInputs } from "./ProbabilityInputs";
 import { scenarioColor } from "./scenario-colors";
 
@@ -29,6 +32,15 @@ export interface ForecastPanelProps {
   headingLevel?: 2 | 3;
   /** Extra controls beside the crowd's figures (the method switch on the question page). */
   crowdControls?: React.ReactNode;
+  /** The question's live state; `crowd` is then expected to follow it (see panelCrowdOf). */
+  live?: Pick<QuestionLive, "status" | "presence" | "newChanges" | "markSeen">;
+}
+
+/** What the panel shows of an aggregate: nothing once every forecast has been withdrawn. */
+export function panelCrowdOf(aggregate: Aggregate | null): ForecastPanelCrowd | null {
+  if (!aggregate || aggregate.count === 0) return null;
+  const { centers, lower, upper, count } = aggregate;
+  return { centers, lower, upper, count };
 }
 
 export interface ForecastActionData {
@@ -45,7 +57,7 @@ const percent = (value: number) => `${Math.round(value * 1000) / 10} %`;
 const wholePercent = (value: number) => `${Math.round(value * 100)} %`;
 const timeFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
 
-export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHiddenNote, viewer, headingLevel = 2, crowdControls }: ForecastPanelProps) {
+export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHiddenNote, viewer, headingLevel = 2, crowdControls, live }: ForecastPanelProps) {
   const saveFetcher = useFetcher<ForecastActionData>({ key: `forecast-save-${question.id}` });
   const withdrawFetcher = useFetcher<ForecastActionData>({ key: `forecast-withdraw-${question.id}` });
   const location = useLocation();
@@ -62,24 +74,54 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
   const withdrawErrors = withdrawResult && !withdrawResult.ok ? withdrawResult.errors : undefined;
   const saving = saveFetcher.state !== "idle";
   const [announcement, setAnnouncement] = useState<string | null>(null);
+  const markSeen = live?.markSeen;
 
   useEffect(() => {
     if (saveFetcher.state === "idle" && saveFetcher.data?.ok && saveFetcher.data.savedAt) {
       setAnnouncement(`Forecast saved at ${timeFormat.format(new Date(saveFetcher.data.savedAt))} UTC.`);
+      // The reader's own forecast arrived over the socket too; it is not news to them.
+      markSeen?.();
     }
-  }, [saveFetcher.state, saveFetcher.data]);
+  }, [saveFetcher.state, saveFetcher.data, markSeen]);
   useEffect(() => {
     if (withdrawFetcher.state === "idle" && withdrawFetcher.data?.ok) setAnnouncement("Forecast withdrawn: it no longer counts in the crowd.");
   }, [withdrawFetcher.state, withdrawFetcher.data]);
+
+  // Any interaction with the panel counts as having looked at the new figures.
+  const sectionRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const section = sectionRef.current;
+    if (!section || !markSeen) return;
+    section.addEventListener("pointerdown", markSeen);
+    section.addEventListener("keydown", markSeen);
+    return () => {
+      section.removeEventListener("pointerdown", markSeen);
+      section.removeEventListener("keydown", markSeen);
+    };
+  }, [markSeen]);
+  const countHighlighted = useChangeHighlight(crowd ? String(crowd.count) : "");
 
   const action = `/questions/${question.id}`;
   const loginHref = `/login?${new URLSearchParams({ redirectTo: `${location.pathname}${location.search}` })}`;
 
   return (
-    <section aria-labelledby={`forecast-${question.id}`} className="rounded-xl border border-stone-200 bg-white p-5 shadow-sm dark:border-stone-800 dark:bg-stone-900 sm:p-6" data-testid="forecast-panel">
-      <Heading id={`forecast-${question.id}`} className="font-serif text-xl font-bold">
-        What’s your probability?
-      </Heading>
+    <section
+      ref={sectionRef}
+      aria-labelledby={`forecast-${question.id}`}
+      className="rounded-xl border border-stone-200 bg-white p-5 shadow-sm dark:border-stone-800 dark:bg-stone-900 sm:p-6"
+      data-testid="forecast-panel"
+    >
+      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
+        <Heading id={`forecast-${question.id}`} className="font-serif text-xl font-bold">
+          What’s your probability?
+        </Heading>
+        {live && (
+          <p className="flex items-center gap-3">
+            <ReadingNow count={live.status === "live" ? live.presence : null} />
+            <LiveIndicator status={live.status} />
+          </p>
+        )}
+      </div>
 
       <div className="mt-4 overflow-x-auto">
         <table className="w-full min-w-[20rem] text-left text-sm" data-testid="crowd-figures">
@@ -105,10 +147,12 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
                   </span>
                 </th>
                 <td className="px-2 py-2 text-right tabular-nums" data-testid="baseline-figure">{baseline ? wholePercent(baseline[index] ?? 0) : "—"}</td>
-                <td className="px-2 py-2 text-right font-semibold tabular-nums" data-testid="crowd-figure">{crowd ? percent(crowd.centers[index] ?? 0) : "—"}</td>
-                <td className="px-2 py-2 text-right tabular-nums text-stone-600 dark:text-stone-300" data-testid="crowd-band">
+                <CrowdCell testId="crowd-figure" className="font-semibold">
+                  {crowd ? percent(crowd.centers[index] ?? 0) : "—"}
+                </CrowdCell>
+                <CrowdCell testId="crowd-band" className="text-stone-600 dark:text-stone-300">
                   {crowd ? `${percent(crowd.lower[index] ?? 0)}–${percent(crowd.upper[index] ?? 0)}` : "—"}
-                </td>
+                </CrowdCell>
                 <td className="py-2 pl-2 text-right tabular-nums" data-testid="own-figure">{displayLatest ? `${displayLatest[index]} %` : "—"}</td>
               </tr>
             ))}
@@ -116,9 +160,12 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
         </table>
       </div>
       <div className="mt-2 flex flex-wrap items-center justify-between gap-2 text-sm text-stone-500 dark:text-stone-400">
-        <p data-testid="crowd-count">
-          {crowdHiddenNote ??
-            (crowd && crowd.count > 0 ? `${crowd.count.toLocaleString("en")} ${crowd.count === 1 ? "forecaster" : "forecasters"}` : "No forecasts yet — be the first.")}
+        <p className="flex flex-wrap items-baseline gap-x-3">
+          <span data-testid="crowd-count" className={`rounded px-0.5 ${crowdHiddenNote ? "" : highlightClass(countHighlighted)}`}>
+            {crowdHiddenNote ??
+              (crowd && crowd.count > 0 ? `${crowd.count.toLocaleString("en")} ${crowd.count === 1 ? "forecaster" : "forecasters"}` : "No forecasts yet — be the first.")}
+          </span>
+          {live && !crowdHiddenNote && <NewForecastsNote count={live.newChanges} onSeen={live.markSeen} />}
         </p>
         {crowdControls}
       </div>
@@ -205,6 +252,16 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
         </>
       )}
     </section>
+  );
+}
+
+/** A crowd figure that lights up briefly when it changes, so a live update catches the eye. */
+function CrowdCell({ testId, className, children }: { testId: string; className: string; children: string }) {
+  const highlighted = useChangeHighlight(children);
+  return (
+    <td className={`px-2 py-2 text-right tabular-nums ${className} ${highlightClass(highlighted)}`} data-testid={testId}>
+      {children}
+    </td>
   );
 }
 

@@ -1,7 +1,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getUser } from "~/auth/guards.server";
-import { ForecastPanel } from "~/components/ForecastPanel";
+import { ForecastPanel, panelCrowdOf, type ForecastPanelProps } from "~/components/ForecastPanel";
 import { BaselineBar } from "~/components/BaselineBar";
 import { ClaimList } from "~/components/ClaimList";
 import { DateText } from "~/components/DateText";
@@ -11,6 +11,7 @@ import { ScenarioCard } from "~/components/ScenarioCard";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { getPublishedArticle } from "~/models/article.server";
 import { forecastPanelPropsOf, loadQuestionViews } from "~/question-view.server";
+import { useQuestionLive, type LiveInitial } from "~/realtime/use-question-live";
 
 export const headers = headersFromLoader;
 
@@ -23,7 +24,11 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     user,
   );
   const panels = Object.fromEntries([...views].map(([id, view]) => [id, forecastPanelPropsOf(view, user !== null)]));
-  return data({ article, panels }, { headers: publicPageHeaders(context) });
+  // Where the page's live figures start from; the socket only ever moves them forward.
+  const live = Object.fromEntries(
+    [...views].map(([id, { crowd }]): [string, LiveInitial] => [id, { version: crowd.version, aggregate: crowd.visible ? crowd.aggregate : null }]),
+  );
+  return data({ article, panels, live }, { headers: publicPageHeaders(context) });
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
@@ -32,7 +37,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
     : [{ title: "Article not found — Crowdline" }];
 
 export default function ArticlePage() {
-  const { article, panels } = useLoaderData<typeof loader>();
+  const { article, panels, live } = useLoaderData<typeof loader>();
   const scenarioQuestions = article.questions.filter((question) => question.kind === "scenarios");
   const claims = article.questions.filter((question) => question.kind === "binary");
 
@@ -94,7 +99,7 @@ export default function ArticlePage() {
             )}
             {panels[question.id] && (
               <div className="mt-8">
-                <ForecastPanel {...panels[question.id]!} headingLevel={3} />
+                <LiveForecastPanel panel={panels[question.id]!} initial={live[question.id] ?? { version: 0, aggregate: null }} />
                 <p className="mt-3 text-sm">
                   <Link to={`/questions/${question.id}`} className="font-medium text-accent-700 underline dark:text-accent-300">
                     How the forecast moved, and your history →
@@ -111,7 +116,7 @@ export default function ArticlePage() {
         );
       })}
 
-      {claims.length > 0 && <ClaimList claims={claims} crowds={panels} />}
+      {claims.length > 0 && <ClaimList claims={claims} crowds={panels} live={live} />}
 
       <section aria-labelledby="analysis-heading" className="mt-14">
         <h2 id="analysis-heading" className="font-serif text-2xl font-bold sm:text-3xl">
@@ -123,4 +128,12 @@ export default function ArticlePage() {
       </section>
     </article>
   );
+}
+
+type PanelProps = Omit<ForecastPanelProps, "headingLevel" | "crowdControls" | "live">;
+
+function LiveForecastPanel({ panel, initial }: { panel: PanelProps; initial: LiveInitial }) {
+  const hidden = panel.crowdHiddenNote !== null;
+  const live = useQuestionLive(panel.question.id, initial, { hidden });
+  return <ForecastPanel {...panel} crowd={hidden ? null : panelCrowdOf(live.aggregate)} live={live} headingLevel={3} />;
 }

@@ -1,10 +1,14 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ConsensusChart } from "~/components/ConsensusChart";
 import { DateText } from "~/components/DateText";
-import { ForecastPanel } from "~/components/ForecastPanel";
+import { ForecastPanel, panelCrowdOf } from "~/components/ForecastPanel";
+import type { CrowdSnapshot } from "~/domain/consensus-series";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { AGGREGATION_METHODS, type AggregationMethod } from "~/domain/aggregation";
+import type { Aggregate } from "~/realtime/contract";
+import { useQuestionLive } from "~/realtime/use-question-live";
 import { getUser } from "~/auth/guards.server";
 import { headersFromLoader, publicPageHeaders } from "~/http-cache";
 import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
@@ -35,9 +39,89 @@ const METHOD_LABELS: Record<AggregationMethod, string> = {
   mean: "Mean",
 };
 
+/** Live points a page left open for days keeps; the chart draws at most a few hundred anyway. */
+const MAX_LIVE_POINTS = 1_000;
+
+interface LoadedPoint extends CrowdSnapshot {
+  version: number;
+}
+
+interface LivePoint extends LoadedPoint {
+  questionId: string;
+}
+
+/**
+ * The crowd's history as loaded, plus a point for each newer version the socket brings, so the
+ * line moves while the page is open. Points the loader has meanwhile stored (after the reader's
+ * own save) are dropped in favour of the stored ones.
+ */
+function useLiveCrowdHistory(
+  questionId: string,
+  loaded: LoadedPoint[],
+  loadedVersion: number,
+  live: { version: number; aggregate: Aggregate | null },
+): CrowdSnapshot[] {
+  const knownVersion = Math.max(loadedVersion, loaded.at(-1)?.version ?? 0);
+  const [livePoints, setLivePoints] = useState<LivePoint[]>([]);
+  const { version, aggregate } = live;
+  const lastLoadedAt = loaded.at(-1)?.at;
+  useEffect(() => {
+    if (!aggregate || version <= knownVersion) return;
+    setLivePoints((all) => {
+      // The page stays mounted when the reader follows a link to another question.
+      const points = all[0]?.questionId === questionId ? all : [];
+      const last = points.at(-1);
+      if (last && last.version >= version) return points;
+      // The browser's clock, kept after the newest point so that a clock running slow cannot
+      // draw the step before what it follows. (The messages carry no time of their own.)
+      const after = Math.max(Date.parse(last?.at ?? "") || 0, Date.parse(lastLoadedAt ?? "") || 0);
+      const at = new Date(Math.max(Date.now(), after + 1)).toISOString();
+      return [...points.slice(-(MAX_LIVE_POINTS - 1)), { questionId, version, at, centers: aggregate.centers, lower: aggregate.lower, upper: aggregate.upper }];
+    });
+  }, [questionId, version, aggregate, knownVersion, lastLoadedAt]);
+  return useMemo(() => {
+    const newer = livePoints.filter((point) => point.questionId === questionId && point.version > knownVersion);
+    return newer.length === 0 ? loaded : [...loaded, ...newer];
+  }, [questionId, loaded, livePoints, knownVersion]);
+}
+
 export default function QuestionPage() {
   const { view, panel, now } = useLoaderData<typeof loader>();
   const { question, baseline, crowd, viewer } = view;
+  const loadedAggregate = crowd.visible ? crowd.aggregate : null;
+  const live = useQuestionLive(question.id, { version: crowd.version, aggregate: loadedAggregate }, { hidden: !crowd.visible });
+
+  // The socket carries the question's own method; a reader comparing another one gets its figures
+  // from the loader, run again once per version the socket announces.
+  const liveMatches = crowd.visible && live.aggregate?.method === crowd.method;
+  const shownAggregate = liveMatches ? live.aggregate : loadedAggregate;
+  const revalidator = useRevalidator();
+  const revalidatedFor = useRef({ questionId: question.id, version: crowd.version });
+  useEffect(() => {
+    const asked = revalidatedFor.current.questionId === question.id ? revalidatedFor.current.version : 0;
+    if (!crowd.visible || liveMatches || live.version <= Math.max(crowd.version, asked)) return;
+    if (revalidator.state !== "idle") return;
+    // Once per version: a shared cache may answer with an older page, which must not loop.
+    revalidatedFor.current = { questionId: question.id, version: live.version };
+    revalidator.revalidate();
+  }, [question.id, crowd.visible, crowd.version, liveMatches, live.version, revalidator]);
+
+  const loadedHistory = useMemo(
+    () =>
+      crowd.visible
+        ? crowd.history.map((point) => ({ version: point.version, at: point.at.toISOString(), centers: point.centers, lower: point.lower, upper: point.upper }))
+        : [],
+    [crowd],
+  );
+  const crowdHistory = useLiveCrowdHistory(question.id, loadedHistory, crowd.version, live);
+  const baselineHistory = useMemo(
+    () => baseline.revisions.map((revision) => ({ at: revision.at.toISOString(), probabilities: revision.probabilities, note: revision.note })),
+    [baseline.revisions],
+  );
+  const ownHistory = useMemo(
+    () => (viewer?.forecasts ?? []).map((forecast) => ({ at: forecast.at.toISOString(), probabilities: forecast.probabilities })),
+    [viewer?.forecasts],
+  );
 
   return (
     <div className="mx-auto max-w-3xl px-5 py-10 sm:py-14">
@@ -61,7 +145,12 @@ export default function QuestionPage() {
       </header>
 
       <div className="mt-8">
-        <ForecastPanel {...panel} crowdControls={crowd.visible ? <MethodSwitch current={crowd.method} /> : null} />
+        <ForecastPanel
+          {...panel}
+          crowd={crowd.visible ? panelCrowdOf(shownAggregate) : null}
+          crowdControls={crowd.visible ? <MethodSwitch current={crowd.method} /> : null}
+          live={live}
+        />
       </div>
 
       <section aria-labelledby="history-heading" className="mt-12">
@@ -72,10 +161,10 @@ export default function QuestionPage() {
           <ConsensusChart
             scenarios={question.scenarios}
             kind={question.kind}
-            crowd={crowd.visible ? crowd.history.map((point) => ({ at: point.at.toISOString(), centers: point.centers, lower: point.lower, upper: point.upper })) : []}
+            crowd={crowdHistory}
             crowdHidden={!crowd.visible}
-            baseline={baseline.revisions.map((revision) => ({ at: revision.at.toISOString(), probabilities: revision.probabilities, note: revision.note }))}
-            own={(viewer?.forecasts ?? []).map((forecast) => ({ at: forecast.at.toISOString(), probabilities: forecast.probabilities }))}
+            baseline={baselineHistory}
+            own={ownHistory}
             now={now}
           />
         </div>
