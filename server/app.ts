@@ -14,7 +14,7 @@ import { sessionCookieSettings } from "~/auth/session.server";
 import { projectRoot } from "../prisma/database-url";
 import { mutationGuard } from "./mutation-guard";
 import { createPageCache } from "./page-cache";
-import { createRealtime, type Realtime } from "./realtime";
+import { createRealtime, type Realtime, type RealtimeOptions } from "./realtime";
 import { securityHeaders } from "./security-headers";
 import { sessionMiddleware } from "./session-middleware";
 
@@ -30,12 +30,20 @@ export interface AppOptions {
   trustProxy?: boolean | number;
   /** Login and sign-up attempts per minute, per IP and per account name. */
   authAttemptsPerMinute?: number;
+  /** Socket tuning: heartbeat, event limits, Redis prefix, restart spread (server/realtime.ts). */
+  realtime?: Pick<RealtimeOptions, "pingIntervalMs" | "pingTimeoutMs" | "eventLimits" | "redisPrefix" | "reconnectSpreadMs">;
+  /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
+  drainTimeoutMs?: number;
 }
 
 export interface CrowdlineServer {
   httpServer: HttpServer;
   realtime: Realtime;
-  /** Stops sockets and the server's own Redis connections; in-flight requests finish. */
+  /**
+   * Graceful stop: no new connections, every socket told `server:restarting` and closed, in-flight
+   * requests finished (or cut after `drainTimeoutMs`), the server's own Redis connections closed.
+   * The database client is the caller's.
+   */
   close(): Promise<void>;
 }
 
@@ -46,10 +54,13 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   app.set("trust proxy", options.trustProxy ?? false);
   app.use(securityHeaders({ mode: options.mode }));
   const httpServer = createServer(app);
+  const cookieSettings = sessionCookieSettings(options.mode);
   const realtime = await createRealtime(httpServer, {
+    ...options.realtime,
     allowedOrigins: options.allowedOrigins,
     logger: options.logger,
     redisUrl: options.redisUrl,
+    sessionCookie: cookieSettings,
   });
 
   app.use(
@@ -100,7 +111,6 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     await rateLimitRedis.connect();
   }
   const rateLimits = createAuthRateLimits({ attemptsPerMinute: options.authAttemptsPerMinute ?? 10, redis: rateLimitRedis });
-  const cookieSettings = sessionCookieSettings(options.mode);
   warmUpPasswordHashing();
 
   if (options.remixBuild) {
@@ -127,8 +137,29 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     httpServer,
     realtime,
     async close() {
+      const drained = stopAccepting(httpServer, options.drainTimeoutMs ?? 10_000);
       await realtime.close();
+      await drained;
       await rateLimitRedis?.quit().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Stops listening and resolves once every connection has ended: idle keep-alive ones at once,
+ * busy ones after their response, the rest cut after `timeoutMs`.
+ */
+function stopAccepting(httpServer: HttpServer, timeoutMs: number): Promise<void> {
+  if (!httpServer.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    // A keep-alive connection that finishes its request becomes idle but stays open; close those
+    // as they appear rather than waiting out their keep-alive timeout.
+    const sweep = setInterval(() => httpServer.closeIdleConnections(), 100);
+    const deadline = setTimeout(() => httpServer.closeAllConnections(), timeoutMs);
+    httpServer.close(() => {
+      clearInterval(sweep);
+      clearTimeout(deadline);
+      resolve();
+    });
+  });
 }

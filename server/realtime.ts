@@ -1,123 +1,294 @@
+import { randomInt, randomUUID } from "node:crypto";
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { createAdapter } from "@socket.io/redis-adapter";
 import type { Logger } from "pino";
 import { createClient } from "redis";
-import { Server, type Socket } from "socket.io";
+import { Server } from "socket.io";
 import { isAllowedOrigin } from "~/auth/origin";
-import { getQuestionLiveState } from "~/models/question.server";
+import type { SessionCookieSettings } from "~/auth/session.server";
+import { getAggregateVersion, getQuestionLiveState } from "~/models/question.server";
 import {
+  MAX_ROOMS_PER_CONNECTION,
+  MAX_SOCKET_PAYLOAD_BYTES,
   SOCKET_PATH,
   questionIdSchema,
-  questionOfRoom,
-  roomOf,
   type ClientToServerEvents,
   type JoinAck,
+  type JoinError,
   type ServerToClientEvents,
 } from "~/realtime/contract";
 import type { RealtimePublisher } from "~/realtime/publisher";
+import { CrowdBroadcasts } from "./realtime-broadcasts";
+import { sessionIdOfHandshake, viewerOfSession } from "./realtime-identity";
+import { DEFAULT_EVENT_LIMITS, chargeEvent, newEventBudget, type EventLimits } from "./realtime-limits";
+import { Presence } from "./realtime-presence";
+import { crowdRoom, parseRoom, questionRoom, userRoom } from "./realtime-rooms";
+import type { CrowdlineIo, CrowdlineSocket, InterServerEvents, SocketData } from "./realtime-types";
+import { seesCrowd } from "./realtime-visibility";
 
 export interface RealtimeOptions {
   allowedOrigins: readonly string[];
   logger: Logger;
   redisUrl?: string;
+  /** The HTTP session cookie's name (by mode): sockets are signed in by the same cookie. */
+  sessionCookie: SessionCookieSettings;
+  /**
+   * Engine.IO heartbeat: the server pings every `pingIntervalMs` and drops a client that has not
+   * answered within `pingTimeoutMs` more (defaults 25 s and 20 s, socket.io's own).
+   */
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+  eventLimits?: Partial<EventLimits>;
+  /**
+   * Prefix of the Redis channels and keys, so that deployments (or test runs) sharing one Redis
+   * stay apart. Instances of one deployment must share it.
+   */
+  redisPrefix?: string;
+  /** Upper bound of the random delay `server:restarting` asks each client to wait (default 3 s). */
+  reconnectSpreadMs?: number;
 }
 
 export interface Realtime extends RealtimePublisher {
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  io: CrowdlineIo;
+  /** Per-question state held by this instance: all zero once every socket has gone (leak checks). */
+  tracked(): { presence: number; crowdRooms: number; broadcastWindows: number };
+  /**
+   * Tells every socket to reconnect elsewhere after a random delay, closes them, removes this
+   * instance's presence from Redis and closes socket.io and its Redis connections. Does not wait
+   * for the http server's other connections: the caller drains those.
+   */
   close(): Promise<void>;
 }
 
-type CrowdlineSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+const KNOWN_EVENTS = new Set<string>(["question:join", "question:leave"] satisfies (keyof ClientToServerEvents)[]);
+
+const joinError = (code: JoinError["error"]["code"], message: string): JoinError => ({ error: { code, message } });
 
 export async function createRealtime(httpServer: HttpServer, options: RealtimeOptions): Promise<Realtime> {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, {
-    path: SOCKET_PATH,
-    serveClient: false,
-    // Refused handshakes get a 403 before any socket exists.
-    allowRequest: (req: IncomingMessage, callback) =>
-      callback(null, isAllowedOrigin(req.headers.origin, req.headers.host, options.allowedOrigins)),
-  });
+  const { logger } = options;
+  const limits: EventLimits = { ...DEFAULT_EVENT_LIMITS, ...options.eventLimits };
+  let closing = false;
+  const io: CrowdlineIo = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
+    httpServer,
+    {
+      path: SOCKET_PATH,
+      serveClient: false,
+      // Refused handshakes get a 403 before any socket exists; so do new ones during shutdown.
+      allowRequest: (req: IncomingMessage, callback) =>
+        callback(null, !closing && isAllowedOrigin(req.headers.origin, req.headers.host, options.allowedOrigins)),
+      pingInterval: options.pingIntervalMs ?? 25_000,
+      pingTimeout: options.pingTimeoutMs ?? 20_000,
+      // A join is ~100 bytes; anything near this size is not a client of ours.
+      maxHttpBufferSize: MAX_SOCKET_PAYLOAD_BYTES,
+      // Per-connection zlib contexts cost ~300 KB each; our messages are a few hundred bytes.
+      perMessageDeflate: false,
+      // An Engine.IO session that never sends its socket.io CONNECT is dropped sooner than socket.io's 45 s.
+      connectTimeout: 10_000,
+    },
+  );
 
+  const redisPrefix = options.redisPrefix ?? "crowdline";
   const redisClients: ReturnType<typeof createClient>[] = [];
+  let presenceRedis: ReturnType<typeof createClient> | undefined;
   if (options.redisUrl) {
     const publisher = createClient({ url: options.redisUrl });
     const subscriber = publisher.duplicate();
-    for (const client of [publisher, subscriber]) {
-      client.on("error", (error: Error) => options.logger.error({ err: error.message }, "redis connection error"));
+    // Presence reads must fail fast while Redis is away, not queue up and hold every join ack.
+    presenceRedis = publisher.duplicate({ disableOfflineQueue: true });
+    for (const client of [publisher, subscriber, presenceRedis]) {
+      client.on("error", (error: Error) => logger.error({ err: error.message }, "redis connection error (live layer)"));
     }
-    await Promise.all([publisher.connect(), subscriber.connect()]);
-    redisClients.push(publisher, subscriber);
-    io.adapter(createAdapter(publisher, subscriber));
+    await Promise.all([publisher.connect(), subscriber.connect(), presenceRedis.connect()]);
+    redisClients.push(publisher, subscriber, presenceRedis);
+    io.adapter(createAdapter(publisher, subscriber, { key: `${redisPrefix}:socket.io` }));
+  }
+  const clustered = presenceRedis !== undefined;
+
+  const rooms = () => io.sockets.adapter.rooms;
+  const presence = new Presence({
+    logger,
+    localCount: (questionId) => rooms().get(questionRoom(questionId))?.size ?? 0,
+    announce: (questionId, count) => io.local.to(questionRoom(questionId)).emit("question:presence", { questionId, count }),
+    redis: presenceRedis && {
+      client: presenceRedis,
+      keyPrefix: redisPrefix,
+      instanceId: randomUUID(),
+      notifyOthers: (questionId) => io.serverSideEmit("crowdline:presence", questionId),
+    },
+  });
+  const broadcasts = new CrowdBroadcasts({
+    io,
+    logger,
+    fanOut: (message) => {
+      broadcasts.deliver(message);
+      if (clustered) io.serverSideEmit("crowdline:aggregate", message);
+    },
+  });
+  io.on("crowdline:aggregate", (message) => broadcasts.deliver(message));
+  io.on("crowdline:presence", (questionId) => presence.othersChanged(questionId));
+
+  // Room membership drives presence and the crowd rooms' bookkeeping, whatever caused it: a join,
+  // a leave, a reveal or a disconnect.
+  const { adapter } = io.sockets;
+  adapter.on("join-room", (room: string) => {
+    const parsed = parseRoom(room);
+    if (parsed?.kind === "question") presence.localChanged(parsed.questionId);
+  });
+  adapter.on("leave-room", (room: string) => {
+    const parsed = parseRoom(room);
+    if (parsed?.kind === "question") presence.localChanged(parsed.questionId);
+  });
+  adapter.on("delete-room", (room: string) => {
+    const parsed = parseRoom(room);
+    if (parsed?.kind === "crowd") broadcasts.forget(parsed.questionId);
+  });
+
+  io.use(async (socket, next) => {
+    socket.data.budget = newEventBudget(limits, performance.now());
+    const sessionId = sessionIdOfHandshake(options.sessionCookie, socket.handshake.headers.cookie);
+    // The socket may live for hours: keep neither the cookie nor the request it came with.
+    socket.handshake.headers = {};
+    (socket.conn as { request: IncomingMessage | null }).request = null;
+    if (sessionId) {
+      try {
+        const viewer = await viewerOfSession(sessionId);
+        if (viewer) {
+          socket.data.sessionId = sessionId;
+          socket.data.userId = viewer.userId;
+          socket.data.hideCrowdUntilForecast = viewer.hideCrowdUntilForecast;
+        }
+      } catch (error) {
+        // Anonymous is the safe side: it sees no more than any visitor.
+        logger.warn({ err: (error as Error).message }, "socket session lookup failed; continuing anonymous");
+      }
+    }
+    next();
+  });
+
+  /** A signed-in socket's viewer as of now: signed out meanwhile means anonymous from here on. */
+  async function currentViewer(socket: CrowdlineSocket) {
+    const { sessionId, userId } = socket.data;
+    if (!sessionId || !userId) return null;
+    const viewer = await viewerOfSession(sessionId);
+    if (!viewer) {
+      void socket.leave(userRoom(userId));
+      socket.data.sessionId = socket.data.userId = socket.data.hideCrowdUntilForecast = undefined;
+      return null;
+    }
+    socket.data.hideCrowdUntilForecast = viewer.hideCrowdUntilForecast;
+    return viewer;
   }
 
-  const presenceOf = (questionId: string) => io.sockets.adapter.rooms.get(roomOf(questionId))?.size ?? 0;
-  const announcePresence = (questionId: string) =>
-    io.to(roomOf(questionId)).emit("question:presence", { questionId, count: presenceOf(questionId) });
+  const questionRoomsOf = (socket: CrowdlineSocket) => {
+    let count = 0;
+    for (const room of socket.rooms) if (parseRoom(room)?.kind === "question") count++;
+    return count;
+  };
+
+  async function join(socket: CrowdlineSocket, rawQuestionId: unknown): Promise<JoinAck | null> {
+    const parsed = questionIdSchema.safeParse(rawQuestionId);
+    if (!parsed.success) return joinError("invalid_question_id", "questionId must be a question id string");
+    const questionId = parsed.data;
+    const room = questionRoom(questionId);
+    const tooMany = () => !socket.rooms.has(room) && questionRoomsOf(socket) >= MAX_ROOMS_PER_CONNECTION;
+    if (tooMany()) return joinError("too_many_rooms", `At most ${MAX_ROOMS_PER_CONNECTION} questions per connection; leave one first`);
+
+    let state = await getQuestionLiveState(questionId);
+    if (!state) return joinError("question_not_found", `No question with id ${questionId}`);
+    const visible = await seesCrowd(questionId, state.revealCrowd, await currentViewer(socket));
+    // Joining a room after the socket has gone would leave it there for good.
+    if (!socket.connected) return null;
+    if (tooMany()) return joinError("too_many_rooms", `At most ${MAX_ROOMS_PER_CONNECTION} questions per connection; leave one first`);
+
+    const watchedBefore = broadcasts.isWatched(questionId);
+    void socket.join(room);
+    broadcasts.admit(socket, questionId, state.revealCrowd, visible);
+    if (visible && !watchedBefore) {
+      // Nobody here saw this crowd, so an aggregate delivered between the read above and the join
+      // was kept nowhere; the database tells whether one was.
+      const version = await getAggregateVersion(questionId);
+      if (version !== null && version > state.version) state = (await getQuestionLiveState(questionId)) ?? state;
+    }
+    // A broadcast may have reached the room after the read: the ack never shows less than it did.
+    const latest = visible ? broadcasts.latest(questionId) : undefined;
+    const fromRoom = latest && latest.version > state.version;
+    return {
+      questionId,
+      version: fromRoom ? latest.version : state.version,
+      aggregate: visible ? (fromRoom ? latest.aggregate : state.aggregate) : null,
+      baseline: state.baseline,
+      presence: await presence.count(questionId),
+    };
+  }
 
   io.on("connection", (socket: CrowdlineSocket) => {
-    options.logger.info({ socket: socket.id, transport: socket.conn.transport.name }, "socket connected");
+    const { userId } = socket.data;
+    logger.info({ socket: socket.id, transport: socket.conn.transport.name, user: userId ?? null }, "socket connected");
+    if (userId) void socket.join(userRoom(userId));
+
+    socket.use((packet, next) => {
+      const verdict = chargeEvent(socket.data.budget, limits, performance.now());
+      if (verdict === "disconnect") {
+        logger.warn({ socket: socket.id }, "socket kept flooding past its event budget; disconnecting");
+        socket.disconnect(true);
+        return;
+      }
+      const ack = packet.at(-1);
+      if (verdict === "refused") {
+        if (typeof ack === "function") ack(joinError("rate_limited", `At most ${limits.perSecond} events a second; slow down`));
+        return;
+      }
+      // Unknown events are dropped here, before socket.io looks for a listener.
+      if (KNOWN_EVENTS.has(String(packet[0]))) next();
+    });
 
     socket.on("question:join", async (rawQuestionId, ack) => {
       // A client may omit the ack; answering nothing is then the only option.
-      const reply = (response: JoinAck) => {
-        if (typeof ack === "function") ack(response);
+      const reply = (response: JoinAck | null) => {
+        if (response && typeof ack === "function" && socket.connected) ack(response);
       };
-      const parsed = questionIdSchema.safeParse(rawQuestionId);
-      if (!parsed.success) {
-        reply({ error: { code: "invalid_question_id", message: "questionId must be a question id string" } });
-        return;
-      }
-      const questionId = parsed.data;
       try {
-        const state = await getQuestionLiveState(questionId);
-        if (!state) {
-          reply({ error: { code: "question_not_found", message: `No question with id ${questionId}` } });
-          return;
-        }
-        await socket.join(roomOf(questionId));
-        announcePresence(questionId);
-        reply({
-          questionId,
-          version: state.version,
-          // Sockets are anonymous until accounts land, so a hide-until-forecast question never
-          // reveals its crowd here.
-          aggregate: state.revealCrowd === "always" ? state.aggregate : null,
-          baseline: state.baseline,
-          presence: presenceOf(questionId),
-        });
+        reply(await join(socket, rawQuestionId));
       } catch (error) {
-        options.logger.error({ err: (error as Error).message, questionId }, "question:join failed");
-        reply({ error: { code: "server_error", message: "Could not load the question; try again" } });
+        logger.error({ err: (error as Error).message, socket: socket.id }, "question:join failed");
+        reply(joinError("server_error", "Could not load the question; try again"));
       }
     });
 
-    socket.on("question:leave", async (rawQuestionId) => {
+    socket.on("question:leave", (rawQuestionId) => {
       const parsed = questionIdSchema.safeParse(rawQuestionId);
-      if (!parsed.success || !socket.rooms.has(roomOf(parsed.data))) return;
-      await socket.leave(roomOf(parsed.data));
-      announcePresence(parsed.data);
+      if (!parsed.success) return;
+      void socket.leave(crowdRoom(parsed.data));
+      void socket.leave(questionRoom(parsed.data));
     });
 
-    socket.on("disconnecting", () => {
-      const questionIds = [...socket.rooms].map(questionOfRoom).filter((id): id is string => id !== null);
-      // The rooms still include this socket until the disconnect completes.
-      setImmediate(() => questionIds.forEach(announcePresence));
+    socket.on("disconnect", (reason) => {
+      logger.info({ socket: socket.id, reason }, "socket disconnected");
     });
   });
 
-  // Every forecast of one group commit reports the same version; the room needs it once.
-  const lastPublishedVersion = new Map<string, number>();
-
   return {
     io,
-    publishAggregate({ questionId, version, aggregate, changes, revealCrowd }) {
-      // A crowd hidden until one forecasts must not travel to every socket in the room.
-      if (revealCrowd !== "always") return;
-      if ((lastPublishedVersion.get(questionId) ?? 0) >= version) return;
-      lastPublishedVersion.set(questionId, version);
-      io.to(roomOf(questionId)).emit("question:aggregate", { questionId, version, aggregate, changes });
+    publishAggregate(update) {
+      if (!closing) broadcasts.publish(update);
     },
+    tracked: () => ({ presence: presence.tracked, ...broadcasts.tracked }),
     async close() {
+      if (closing) return;
+      closing = true;
+      // Each client waits its own random delay, so that a full instance's readers do not all land
+      // on the next one in the same second. socket.io clients do not reconnect by themselves after
+      // a server-side disconnect: the page does, on this event.
+      const spread = options.reconnectSpreadMs ?? 3_000;
+      // Stops counting at once (the disconnects below must not be announced), then removes this
+      // instance's counts from Redis while the sockets close.
+      const presenceClosed = presence.close();
+      broadcasts.close();
+      for (const socket of io.sockets.sockets.values()) {
+        socket.emit("server:restarting", { reconnectAfterMs: randomInt(0, spread + 1) });
+        socket.disconnect(true);
+      }
+      await presenceClosed;
       await io.close();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },

@@ -347,3 +347,19 @@ export async function listUserForecastsOf(questionIds: readonly string[], userId
   }
   return byQuestion;
 }
+
+/** Whether `userId` has ever forecast `questionId`; a withdrawn forecast counts (they have seen the crowd). */
+export async function hasForecastOn(questionId: string, userId: string, db: Db = getDb()): Promise<boolean> {
+  return (await db.forecast.findFirst({ where: { questionId, userId }, select: { id: true } })) !== null;
+}
+
+/** Those of `userIds` who have ever forecast `questionId`, in one query. */
+export async function forecastersAmong(questionId: string, userIds: readonly string[], db: Db = getDb()): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db.forecast.findMany({
+    where: { questionId, userId: { in: [...new Set(userIds)] } },
+    distinct: ["userId"],
+    select: { userId: true },
+  });
+  return new Set(rows.map((row) => row.userId).filter((id): id is string => id !== null));
+}

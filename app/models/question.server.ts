@@ -110,3 +110,9 @@ export async function getRecentQuestionForForecasting(questionId: string): Promi
   recentQuestions.set(questionId, { question, freshUntil: Date.now() + RECENT_QUESTION_TTL_MS });
   return question;
 }
+
+/** The question's current aggregate version (0 before the first forecast); null when it does not exist. */
+export async function getAggregateVersion(questionId: string): Promise<number | null> {
+  const question = await getDb().question.findUnique({ where: { id: questionId }, select: { aggregateVersion: true } });
+  return question?.aggregateVersion ?? null;
+}

@@ -62,6 +62,13 @@ export type RestartingEvent = z.infer<typeof restartingEventSchema>;
 export const MAX_ROOMS_PER_CONNECTION = 50;
 /** Window over which broadcasts of one question are folded into one message (leading edge sent at once). */
 export const BROADCAST_WINDOW_MS = 50;
+/** `question:presence` goes out at most once per this window per question (leading edge at once). */
+export const PRESENCE_WINDOW_MS = 1_000;
+/** Events one connection may send per second, sustained, and in a burst; beyond: `rate_limited`. */
+export const SOCKET_EVENTS_PER_SECOND = 20;
+export const SOCKET_EVENT_BURST = 40;
+/** Largest message a client may send; a larger one closes its connection. */
+export const MAX_SOCKET_PAYLOAD_BYTES = 16 * 1024;
 
 export interface ServerToClientEvents {
   "question:aggregate": (payload: AggregateEvent) => void;
