@@ -2,8 +2,7 @@ import { Link, useActionData, useFetcher, useLocation } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import type { Aggregate } from "~/realtime/contract";
-import type { QuestionLive } from "~/realtime/use-question-live";
-import { LiveIndicator, NewForecastsNote, ReadingNow, highlightClass, useChangeHighlight } from "./LiveIndicator";
+import { highlightClass, useChangeHighlight } from "./LiveIndicator";
 import { ProbabilityInputs } from "./ProbabilityInputs";
 import { scenarioColor } from "./scenario-colors";
 
@@ -32,8 +31,11 @@ export interface ForecastPanelProps {
   headingLevel?: 2 | 3;
   /** Extra controls beside the crowd's figures (the method switch on the question page). */
   crowdControls?: React.ReactNode;
-  /** The question's live state; `crowd` is then expected to follow it (see panelCrowdOf). */
-  live?: Pick<QuestionLive, "status" | "presence" | "newChanges" | "markSeen">;
+  /**
+   * For a live panel (whose `crowd` follows the socket, see panelCrowdOf): called when the reader
+   * interacts with the panel or saves, which counts as having seen the latest figures.
+   */
+  onCrowdSeen?: () => void;
 }
 
 /** What the panel shows of an aggregate: nothing once every forecast has been withdrawn. */
@@ -57,7 +59,7 @@ const percent = (value: number) => `${Math.round(value * 1000) / 10} %`;
 const wholePercent = (value: number) => `${Math.round(value * 100)} %`;
 const timeFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
 
-export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHiddenNote, viewer, headingLevel = 2, crowdControls, live }: ForecastPanelProps) {
+export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHiddenNote, viewer, headingLevel = 2, crowdControls, onCrowdSeen }: ForecastPanelProps) {
   const saveFetcher = useFetcher<ForecastActionData>({ key: `forecast-save-${question.id}` });
   const withdrawFetcher = useFetcher<ForecastActionData>({ key: `forecast-withdraw-${question.id}` });
   const location = useLocation();
@@ -74,15 +76,14 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
   const withdrawErrors = withdrawResult && !withdrawResult.ok ? withdrawResult.errors : undefined;
   const saving = saveFetcher.state !== "idle";
   const [announcement, setAnnouncement] = useState<string | null>(null);
-  const markSeen = live?.markSeen;
 
   useEffect(() => {
     if (saveFetcher.state === "idle" && saveFetcher.data?.ok && saveFetcher.data.savedAt) {
       setAnnouncement(`Forecast saved at ${timeFormat.format(new Date(saveFetcher.data.savedAt))} UTC.`);
       // The reader's own forecast arrived over the socket too; it is not news to them.
-      markSeen?.();
+      onCrowdSeen?.();
     }
-  }, [saveFetcher.state, saveFetcher.data, markSeen]);
+  }, [saveFetcher.state, saveFetcher.data, onCrowdSeen]);
   useEffect(() => {
     if (withdrawFetcher.state === "idle" && withdrawFetcher.data?.ok) setAnnouncement("Forecast withdrawn: it no longer counts in the crowd.");
   }, [withdrawFetcher.state, withdrawFetcher.data]);
@@ -91,14 +92,14 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
   const sectionRef = useRef<HTMLElement>(null);
   useEffect(() => {
     const section = sectionRef.current;
-    if (!section || !markSeen) return;
-    section.addEventListener("pointerdown", markSeen);
-    section.addEventListener("keydown", markSeen);
+    if (!section || !onCrowdSeen) return;
+    section.addEventListener("pointerdown", onCrowdSeen);
+    section.addEventListener("keydown", onCrowdSeen);
     return () => {
-      section.removeEventListener("pointerdown", markSeen);
-      section.removeEventListener("keydown", markSeen);
+      section.removeEventListener("pointerdown", onCrowdSeen);
+      section.removeEventListener("keydown", onCrowdSeen);
     };
-  }, [markSeen]);
+  }, [onCrowdSeen]);
   const countHighlighted = useChangeHighlight(crowd ? String(crowd.count) : "");
 
   const action = `/questions/${question.id}`;
@@ -111,17 +112,9 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
       className="rounded-xl border border-stone-200 bg-white p-5 shadow-sm dark:border-stone-800 dark:bg-stone-900 sm:p-6"
       data-testid="forecast-panel"
     >
-      <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
-        <Heading id={`forecast-${question.id}`} className="font-serif text-xl font-bold">
-          What’s your probability?
-        </Heading>
-        {live && (
-          <p className="flex items-center gap-3">
-            <ReadingNow count={live.status === "live" ? live.presence : null} />
-            <LiveIndicator status={live.status} />
-          </p>
-        )}
-      </div>
+      <Heading id={`forecast-${question.id}`} className="font-serif text-xl font-bold">
+        What’s your probability?
+      </Heading>
 
       <div className="mt-4 overflow-x-auto">
         <table className="w-full min-w-[20rem] text-left text-sm" data-testid="crowd-figures">
@@ -160,12 +153,9 @@ export function ForecastPanel({ question, scenarios, baseline, crowd, crowdHidde
         </table>
       </div>
       <div className="mt-2 flex flex-wrap items-center justify-between gap-2 text-sm text-stone-500 dark:text-stone-400">
-        <p className="flex flex-wrap items-baseline gap-x-3">
-          <span data-testid="crowd-count" className={`rounded px-0.5 ${crowdHiddenNote ? "" : highlightClass(countHighlighted)}`}>
-            {crowdHiddenNote ??
-              (crowd && crowd.count > 0 ? `${crowd.count.toLocaleString("en")} ${crowd.count === 1 ? "forecaster" : "forecasters"}` : "No forecasts yet — be the first.")}
-          </span>
-          {live && !crowdHiddenNote && <NewForecastsNote count={live.newChanges} onSeen={live.markSeen} />}
+        <p data-testid="crowd-count" className={`rounded px-0.5 ${crowdHiddenNote ? "" : highlightClass(countHighlighted)}`}>
+          {crowdHiddenNote ??
+            (crowd && crowd.count > 0 ? `${crowd.count.toLocaleString("en")} ${crowd.count === 1 ? "forecaster" : "forecasters"}` : "No forecasts yet — be the first.")}
         </p>
         {crowdControls}
       </div>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { LiveStatus } from "~/realtime/use-question-live";
+import type { LiveStatus, QuestionLive } from "~/realtime/use-question-live";
 
 /**
  * The small print of a live question: whether its figures are following the crowd right now, how
@@ -51,6 +51,23 @@ export function ReadingNow({ count }: { count: number | null }) {
   );
 }
 
+/**
+ * One question's line above its panel: forecasts new since the reader looked on the left, readers
+ * and the connection's status on the right. Its height is there from the server render on, so
+ * nothing below moves when any of it appears.
+ */
+export function LiveBar({ live }: { live: Pick<QuestionLive, "status" | "presence" | "newChanges" | "markSeen"> }) {
+  return (
+    <div className="mb-2 flex min-h-5 items-center justify-between gap-x-3" data-testid="live-bar">
+      <NewForecastsNote count={live.newChanges} onSeen={live.markSeen} />
+      <span className="flex shrink-0 items-center gap-3">
+        <ReadingNow count={live.status === "live" ? live.presence : null} />
+        <LiveIndicator status={live.status} />
+      </span>
+    </div>
+  );
+}
+
 const NOTE_VISIBLE_MS = 6_000;
 
 /**
@@ -72,7 +89,7 @@ export function NewForecastsNote({ count, onSeen }: { count: number; onSeen: () 
     <span
       data-testid="new-forecasts"
       aria-hidden={count === 0 ? true : undefined}
-      className={`inline-block min-w-[9.5rem] whitespace-nowrap text-xs font-medium text-accent-700 dark:text-accent-300 motion-safe:transition-opacity motion-safe:duration-700 ${count > 0 ? "opacity-100" : "opacity-0"}`}
+      className={`min-w-0 truncate text-xs font-medium text-accent-700 dark:text-accent-300 motion-safe:transition-opacity motion-safe:duration-700 ${count > 0 ? "opacity-100" : "opacity-0"}`}
     >
       {lastText}
     </span>

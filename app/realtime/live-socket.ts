@@ -131,7 +131,11 @@ function wire(socket: LiveSocket): () => void {
   };
   const onOffline = () => broadcast({ type: "browser-offline" });
   const onOnline = () => {
-    if (!socket.connected && !reconnectTimer && watches.size > 0) socket.connect();
+    if (watches.size === 0 || reconnectTimer) return;
+    // The connection may have outlived the outage without noticing it; joining again both
+    // confirms it and catches up on whatever was missed.
+    if (socket.connected) watches.forEach(join);
+    else socket.connect();
   };
 
   socket.on("connect", onConnect);

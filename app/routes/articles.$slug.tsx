@@ -2,6 +2,7 @@ import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/nod
 import { Link, useLoaderData } from "@remix-run/react";
 import { getUser } from "~/auth/guards.server";
 import { ForecastPanel, panelCrowdOf, type ForecastPanelProps } from "~/components/ForecastPanel";
+import { LiveBar } from "~/components/LiveIndicator";
 import { BaselineBar } from "~/components/BaselineBar";
 import { ClaimList } from "~/components/ClaimList";
 import { DateText } from "~/components/DateText";
@@ -130,10 +131,15 @@ export default function ArticlePage() {
   );
 }
 
-type PanelProps = Omit<ForecastPanelProps, "headingLevel" | "crowdControls" | "live">;
+type PanelProps = Omit<ForecastPanelProps, "headingLevel" | "crowdControls" | "onCrowdSeen">;
 
 function LiveForecastPanel({ panel, initial }: { panel: PanelProps; initial: LiveInitial }) {
   const hidden = panel.crowdHiddenNote !== null;
   const live = useQuestionLive(panel.question.id, initial, { hidden });
-  return <ForecastPanel {...panel} crowd={hidden ? null : panelCrowdOf(live.aggregate)} live={live} headingLevel={3} />;
+  return (
+    <>
+      <LiveBar live={live} />
+      <ForecastPanel {...panel} crowd={hidden ? null : panelCrowdOf(live.aggregate)} onCrowdSeen={live.markSeen} headingLevel={3} />
+    </>
+  );
 }

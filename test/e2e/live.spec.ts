@@ -44,8 +44,9 @@ test("a signed-out reader sees another reader's forecast arrive on the question 
   const questionUrl = await scenarioQuestionUrl(reader);
   await reader.goto(questionUrl);
   const panel = reader.getByTestId("forecast-panel");
-  await expect(panel.getByTestId("live-indicator")).toHaveText("Live");
-  await expect(panel.getByTestId("presence")).toHaveText(/^[\d,]+ (person|people) reading now$/);
+  const liveBar = reader.getByTestId("live-bar");
+  await expect(liveBar.getByTestId("live-indicator")).toHaveText("Live");
+  await expect(liveBar.getByTestId("presence")).toHaveText(/^[\d,]+ (person|people) reading now$/);
   const mark = await markDocument(reader);
   const before = await countIn(panel.getByTestId("crowd-count"));
 
@@ -63,10 +64,39 @@ test("a signed-out reader sees another reader's forecast arrive on the question 
     // A first forecast adds one forecaster, whatever else the other tests are doing.
     await expect.poll(() => countIn(panel.getByTestId("crowd-count"))).toBeGreaterThan(before);
     await expect(panel.getByTestId("crowd-figure").first()).toHaveText(/^\d+(\.\d)? %$/);
-    await expect(panel.getByTestId("new-forecasts")).toHaveText(/^[\d,]+ new forecasts?$/);
-    await expect(panel.getByTestId("live-indicator")).toHaveText("Live");
+    await expect(liveBar.getByTestId("new-forecasts")).toHaveText(/^[\d,]+ new forecasts?$/);
+    await expect(liveBar.getByTestId("live-indicator")).toHaveText("Live");
     expect(await markOf(reader)).toBe(mark);
     expect(new URL(reader.url()).pathname).toBe(questionUrl);
+  } finally {
+    await forecaster.context().close();
+  }
+});
+
+test("a reader whose connection dropped catches up on what was missed once it is back", async ({ browser, page: reader }) => {
+  const questionUrl = await scenarioQuestionUrl(reader);
+  await reader.goto(questionUrl);
+  const indicator = reader.getByTestId("live-bar").getByTestId("live-indicator");
+  const count = reader.getByTestId("forecast-panel").getByTestId("crowd-count");
+  await expect(indicator).toHaveText("Live");
+  const mark = await markDocument(reader);
+
+  await reader.context().setOffline(true);
+  await expect(indicator).toHaveText("Offline");
+  const before = await countIn(count);
+
+  const forecaster = await signedUpPage(browser);
+  try {
+    await forecaster.goto(questionUrl);
+    await forecaster.getByRole("button", { name: "Save forecast" }).click();
+    await expect(forecaster.getByTestId("forecast-panel").getByText(/^Forecast saved/)).toBeVisible();
+    // The forecaster's own page shows the new count: only then is it certain the reader missed it.
+    await expect.poll(() => countIn(forecaster.getByTestId("forecast-panel").getByTestId("crowd-count"))).toBeGreaterThan(before);
+
+    await reader.context().setOffline(false);
+    await expect(indicator).toHaveText("Live");
+    await expect.poll(() => countIn(count)).toBeGreaterThan(before);
+    expect(await markOf(reader)).toBe(mark);
   } finally {
     await forecaster.context().close();
   }
@@ -75,7 +105,8 @@ test("a signed-out reader sees another reader's forecast arrive on the question 
 test("the article page shows its panel and each of its claims as live", async ({ page }) => {
   await page.goto(ARTICLE);
   // The scenario question's panel is the article's only one; claims link to their own pages.
-  await expect(page.getByTestId("forecast-panel").getByTestId("live-indicator")).toHaveText("Live");
+  await expect(page.getByTestId("live-bar").getByTestId("live-indicator")).toHaveText("Live");
+  await expect(page.getByTestId("live-bar")).toHaveCount(1);
   const claims = page.getByTestId("claim");
   await expect(claims.getByTestId("live-indicator")).toHaveCount(await claims.count());
   // A dot beside each claim, its word for screen readers only.

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { ConsensusChart } from "~/components/ConsensusChart";
 import { DateText } from "~/components/DateText";
 import { ForecastPanel, panelCrowdOf } from "~/components/ForecastPanel";
+import { LiveBar } from "~/components/LiveIndicator";
 import type { CrowdSnapshot } from "~/domain/consensus-series";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { AGGREGATION_METHODS, type AggregationMethod } from "~/domain/aggregation";
@@ -145,11 +146,12 @@ export default function QuestionPage() {
       </header>
 
       <div className="mt-8">
+        <LiveBar live={live} />
         <ForecastPanel
           {...panel}
           crowd={crowd.visible ? panelCrowdOf(shownAggregate) : null}
           crowdControls={crowd.visible ? <MethodSwitch current={crowd.method} /> : null}
-          live={live}
+          onCrowdSeen={live.markSeen}
         />
       </div>
 
