@@ -65,6 +65,16 @@ test("a signed-out reader sees another reader's forecast arrive on the question 
     await expect.poll(() => countIn(panel.getByTestId("crowd-count"))).toBeGreaterThan(before);
     await expect(panel.getByTestId("crowd-figure").first()).toHaveText(/^\d+(\.\d)? %$/);
     await expect(liveBar.getByTestId("new-forecasts")).toHaveText(/^[\d,]+ new forecasts?$/);
+    // The chart took the new aggregate too: its summary states the panel's figure (rounded).
+    const chartSummary = reader.getByTestId("consensus-chart").getByRole("img").first();
+    await expect
+      .poll(async () => {
+        const panelFigure = Number.parseFloat((await panel.getByTestId("crowd-figure").first().textContent()) ?? "");
+        const label = (await chartSummary.getAttribute("aria-label")) ?? "";
+        const chartFigure = Number(new RegExp(`Crowd now: ${SCENARIOS[0]} (\\d+)`).exec(label)?.[1]);
+        return Math.abs(panelFigure - chartFigure) <= 1;
+      })
+      .toBe(true);
     await expect(liveBar.getByTestId("live-indicator")).toHaveText("Live");
     expect(await markOf(reader)).toBe(mark);
     expect(new URL(reader.url()).pathname).toBe(questionUrl);
