@@ -97,14 +97,27 @@ if (isDevelopment) {
   });
 }
 
+// A deployment's stop signal: sockets are told to reconnect elsewhere (after a random delay) and
+// closed, in-flight requests finish, then Redis and the database close. If that hangs past the
+// deadline the process exits anyway, non-zero so that the supervisor notices.
+const SHUTDOWN_DEADLINE_MS = 25_000;
 let shuttingDown = false;
 async function shutdown(signal: string) {
   if (shuttingDown) return;
   shuttingDown = true;
   logger.info({ signal }, "shutting down");
-  // Closing socket.io also stops the http server from accepting; in-flight requests finish.
-  await crowdline.close();
-  await db.$disconnect();
+  setTimeout(() => {
+    logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "shutdown did not finish in time; exiting");
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+  try {
+    await crowdline.close();
+    await db.$disconnect();
+  } catch (error) {
+    logger.error({ err: (error as Error).message }, "shutdown failed");
+    process.exit(1);
+  }
+  logger.info("stopped");
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

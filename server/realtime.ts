@@ -60,6 +60,8 @@ export interface Realtime extends RealtimePublisher {
   close(): Promise<void>;
 }
 
+const SOCKETS_CLOSE_TIMEOUT_MS = 5_000;
+
 const KNOWN_EVENTS = new Set<string>(["question:join", "question:leave"] satisfies (keyof ClientToServerEvents)[]);
 
 const joinError = (code: JoinError["error"]["code"], message: string): JoinError => ({ error: { code, message } });
@@ -284,11 +286,18 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       // instance's counts from Redis while the sockets close.
       const presenceClosed = presence.close();
       broadcasts.close();
+      const connectionsClosed: Promise<void>[] = [];
       for (const socket of io.sockets.sockets.values()) {
+        connectionsClosed.push(new Promise((resolve) => socket.conn.once("close", () => resolve())));
         socket.emit("server:restarting", { reconnectAfterMs: randomInt(0, spread + 1) });
+        // Sends socket.io's DISCONNECT, after which a client does not reconnect by itself, then
+        // closes the connection once both messages are written.
         socket.disconnect(true);
       }
       await presenceClosed;
+      // io.close() discards whatever is still unsent, so it waits for the connections to finish;
+      // a client too slow to take two small messages is cut.
+      await Promise.race([Promise.all(connectionsClosed), new Promise((resolve) => setTimeout(resolve, SOCKETS_CLOSE_TIMEOUT_MS).unref())]);
       await io.close();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => undefined)));
     },
