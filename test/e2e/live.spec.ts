@@ -112,6 +112,45 @@ test("a reader whose connection dropped catches up on what was missed once it is
   }
 });
 
+test("a reader who hides the crowd until forecasting sees no figures arrive, then the crowd once they forecast", async ({ browser, page: observer }) => {
+  const questionUrl = await scenarioQuestionUrl(observer);
+  await observer.goto(questionUrl);
+  const observed = observer.getByTestId("forecast-panel").getByTestId("crowd-count");
+  await expect(observer.getByTestId("live-indicator")).toHaveText("Live");
+
+  const hider = await signedUpPage(browser);
+  const forecaster = await signedUpPage(browser);
+  try {
+    await hider.goto("/settings");
+    await hider.getByLabel("Hide the crowd until I forecast").check();
+    await hider.getByRole("button", { name: "Save preferences" }).click();
+    await expect(hider.getByText("Preferences saved.")).toBeVisible();
+    await hider.goto(questionUrl);
+    const panel = hider.getByTestId("forecast-panel");
+    await expect(hider.getByTestId("live-indicator")).toHaveText("Live");
+    await expect(panel.getByTestId("crowd-count")).toContainText("only after forecasting");
+    await expect(panel.getByTestId("crowd-figure")).toHaveText(["—", "—", "—"]);
+    const before = await countIn(observed);
+
+    await forecaster.goto(questionUrl);
+    await forecaster.getByRole("button", { name: "Save forecast" }).click();
+    await expect(forecaster.getByTestId("forecast-panel").getByText(/^Forecast saved/)).toBeVisible();
+    // Once a reader who may see it has the new crowd, the hider would have had it too.
+    await expect.poll(() => countIn(observed)).toBeGreaterThan(before);
+    await expect(panel.getByTestId("crowd-figure")).toHaveText(["—", "—", "—"]);
+    await expect(panel.getByTestId("crowd-count")).toContainText("only after forecasting");
+    await expect(hider.getByTestId("new-forecasts")).toHaveText("");
+
+    await panel.getByRole("button", { name: "Save forecast" }).click();
+    await expect(panel.getByText(/^Forecast saved/)).toBeVisible();
+    await expect(panel.getByTestId("crowd-count")).toHaveText(/^[\d,]+ forecasters?$/);
+    await expect(panel.getByTestId("crowd-figure").first()).toHaveText(/^\d+(\.\d)? %$/);
+  } finally {
+    await hider.context().close();
+    await forecaster.context().close();
+  }
+});
+
 test("the article page shows its panel and each of its claims as live", async ({ page }) => {
   await page.goto(ARTICLE);
   // The scenario question's panel is the article's only one; claims link to their own pages.
