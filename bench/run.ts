@@ -10,12 +10,13 @@ import { aggregationBench } from "./aggregation";
 import { describeCodeVersion } from "./code-version";
 import { forecastWritesBench } from "./forecast-writes";
 import { type Bench, projectRoot, stopAllProcesses } from "./harness";
+import { liveBench } from "./live";
 import { describeMachine } from "./machine";
 import { type BenchResult, renderConsole, renderMarkdown } from "./report";
 import { snapshotWorkingTree } from "./working-tree-snapshot";
 
 /** The registry: a new bench is a module exporting a Bench, listed here. */
-const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench];
+const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench];
 
 const reportFile = path.join(projectRoot, "docs/PERFORMANCE.md");
 const scratchRoot = path.join(projectRoot, ".tmp");
