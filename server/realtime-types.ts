@@ -11,6 +11,8 @@ export interface SocketData {
   userId?: string;
   sessionId?: string;
   hideCrowdUntilForecast?: boolean;
+  /** Joins in flight, by question (only while there are some); a leave meanwhile cancels them. */
+  joining?: Map<string, number>;
 }
 
 /** A coalesced change to a question's crowd, as it travels between instances. */

@@ -107,6 +107,19 @@ describe("joining a question", () => {
     await backToOne;
   });
 
+  it("does not join a question left before its join completed", async () => {
+    const question = await createQuestion();
+    const socket = await connectClient(origin);
+    const answer = join(socket, question.id);
+    socket.emit("question:leave", question.id);
+    expect(await answer).toMatchObject({ questionId: question.id });
+    const rooms = server.realtime.io.sockets.sockets.get(socket.id!)!.rooms;
+    expect([...rooms].filter((room) => room.includes(question.id))).toEqual([]);
+    // Joining again works as usual.
+    await join(socket, question.id);
+    expect([...rooms].filter((room) => room.includes(question.id)).sort()).toEqual([`question:${question.id}`, `question:${question.id}:crowd`]);
+  });
+
   it.each([
     ["an unknown id", "doesnotexist", "question_not_found"],
     ["an empty id", "", "invalid_question_id"],

@@ -148,9 +148,8 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   io.use(async (socket, next) => {
     socket.data.budget = newEventBudget(limits, performance.now());
     const sessionId = sessionIdOfHandshake(options.sessionCookie, socket.handshake.headers.cookie);
-    // The socket may live for hours: keep neither the cookie nor the request it came with.
-    socket.handshake.headers = {};
-    (socket.conn as { request: IncomingMessage | null }).request = null;
+    // Nothing after this needs the token; it stays out of anything that might log the handshake.
+    delete socket.handshake.headers.cookie;
     if (sessionId) {
       try {
         const viewer = await viewerOfSession(sessionId);
@@ -181,6 +180,20 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     return viewer;
   }
 
+  /** Runs a join's reads; `cancelled` when a leave of the same question arrived meanwhile. */
+  async function whileJoining<T>(socket: CrowdlineSocket, questionId: string, read: () => Promise<T>) {
+    const joining = (socket.data.joining ??= new Map());
+    joining.set(questionId, (joining.get(questionId) ?? 0) + 1);
+    try {
+      return { value: await read(), cancelled: !joining.has(questionId) };
+    } finally {
+      const left = (joining.get(questionId) ?? 1) - 1;
+      if (left > 0) joining.set(questionId, left);
+      else joining.delete(questionId);
+      if (joining.size === 0 && socket.data.joining === joining) socket.data.joining = undefined;
+    }
+  }
+
   const questionRoomsOf = (socket: CrowdlineSocket) => {
     let count = 0;
     for (const room of socket.rooms) if (parseRoom(room)?.kind === "question") count++;
@@ -195,17 +208,24 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     const tooMany = () => !socket.rooms.has(room) && questionRoomsOf(socket) >= MAX_ROOMS_PER_CONNECTION;
     if (tooMany()) return joinError("too_many_rooms", `At most ${MAX_ROOMS_PER_CONNECTION} questions per connection; leave one first`);
 
-    let state = await getQuestionLiveState(questionId);
-    if (!state) return joinError("question_not_found", `No question with id ${questionId}`);
-    const visible = await seesCrowd(questionId, state.revealCrowd, await currentViewer(socket));
+    const { value, cancelled } = await whileJoining(socket, questionId, async () => {
+      const state = await getQuestionLiveState(questionId);
+      return state && { state, visible: await seesCrowd(questionId, state.revealCrowd, await currentViewer(socket)) };
+    });
+    if (!value) return joinError("question_not_found", `No question with id ${questionId}`);
+    let { state } = value;
+    const { visible } = value;
     // Joining a room after the socket has gone would leave it there for good.
     if (!socket.connected) return null;
     if (tooMany()) return joinError("too_many_rooms", `At most ${MAX_ROOMS_PER_CONNECTION} questions per connection; leave one first`);
 
+    // A client that left before its join completed gets its answer and no room.
     const watchedBefore = broadcasts.isWatched(questionId);
-    void socket.join(room);
-    broadcasts.admit(socket, questionId, state.revealCrowd, visible);
-    if (visible && !watchedBefore) {
+    if (!cancelled) {
+      void socket.join(room);
+      broadcasts.admit(socket, questionId, state.revealCrowd, visible);
+    }
+    if (!cancelled && visible && !watchedBefore) {
       // Nobody here saw this crowd, so an aggregate delivered between the read above and the join
       // was kept nowhere; the database tells whether one was.
       const version = await getAggregateVersion(questionId);
@@ -260,6 +280,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     socket.on("question:leave", (rawQuestionId) => {
       const parsed = questionIdSchema.safeParse(rawQuestionId);
       if (!parsed.success) return;
+      socket.data.joining?.delete(parsed.data);
       void socket.leave(crowdRoom(parsed.data));
       void socket.leave(questionRoom(parsed.data));
     });
