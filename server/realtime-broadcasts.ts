@@ -103,9 +103,17 @@ export class CrowdBroadcasts {
     if (!this.rooms.has(questionId)) this.rooms.set(questionId, { policy: revealCrowd, latest: undefined, held: undefined });
   }
 
-  /** Whether this instance has sockets that see the question's crowd (and so keeps its latest aggregate). */
-  isWatched(questionId: string): boolean {
+  private isWatched(questionId: string): boolean {
     return this.options.io.sockets.adapter.rooms.has(crowdRoom(questionId));
+  }
+
+  /**
+   * The question's crowd-room bookkeeping on this instance, as an opaque token: while the same
+   * token stands, every aggregate delivered here is reflected in `latest()`; a different one (or
+   * none) means some may have passed unrecorded.
+   */
+  watchToken(questionId: string): object | undefined {
+    return this.rooms.get(questionId);
   }
 
   latest(questionId: string): AggregateEvent | undefined {
@@ -132,15 +140,17 @@ export class CrowdBroadcasts {
     const revealed = this.revealTo(message);
     const state = this.rooms.get(questionId);
     if (!state) return;
-    if (changes > 0 && version > (state.latest?.version ?? 0)) {
-      state.latest = { questionId, version, aggregate, changes };
-      this.options.io.local.to(crowdRoom(questionId)).emit("question:aggregate", state.latest);
-      return;
+    if (version > (state.latest?.version ?? 0)) {
+      // A message that only reveals (no changes) repeats a version its room members already
+      // have; it still counts as the newest seen here. A reveal's change is the forecaster's save.
+      state.latest = { questionId, version, aggregate, changes: Math.max(changes, 1) };
+      if (changes > 0) {
+        this.options.io.local.to(crowdRoom(questionId)).emit("question:aggregate", state.latest);
+        return;
+      }
     }
-    // Nothing new for the room, but a forecaster's other tabs see the crowd for the first time; a
-    // reveal's change is their own save.
-    const event = state.latest ?? { questionId, version, aggregate, changes: Math.max(changes, 1) };
-    for (const socket of revealed) socket.emit("question:aggregate", event);
+    // Nothing new for the room, but a forecaster's other tabs see the crowd for the first time.
+    for (const socket of revealed) socket.emit("question:aggregate", state.latest!);
   }
 
   /** The forecasters' sockets watching the question without seeing its crowd join the crowd room. */

@@ -119,11 +119,12 @@ export function post(origin: string, pathname: string, fields: Record<string, st
 
 export async function signUp(origin: string, db: Db = getDb()) {
   const username = `live_${randomUUID().replaceAll("-", "").slice(0, 20)}`;
-  const response = await post(origin, "/signup", { username, email: `${username}@example.com`, password: `pw-${username}-long` });
+  const password = `pw-${username}-long`;
+  const response = await post(origin, "/signup", { username, email: `${username}@example.com`, password });
   if (response.status !== 302) throw new Error(`sign-up answered ${response.status}`);
   const cookie = response.headers.getSetCookie().find((value) => value.startsWith("session="))!.split(";")[0]!;
   const user = await db.user.findUniqueOrThrow({ where: { username } });
-  return { cookie, userId: user.id };
+  return { cookie, userId: user.id, username, password };
 }
 
 export interface TestQuestion {

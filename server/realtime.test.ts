@@ -1,5 +1,6 @@
 // The live layer through real sockets on one instance: rooms, coalescing, who sees hidden crowds,
 // resync after a reconnect, abuse, shutdown. Several instances: realtime-instances.test.ts.
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import { getDb } from "~/db.server";
@@ -471,5 +472,33 @@ describe("shutdown", () => {
     }
     expect(closing.server.httpServer.listening).toBe(false);
     await expect(connectClient(closing.origin)).rejects.toThrow();
+  });
+
+  it("lets a request in flight finish before close() resolves", async () => {
+    const closing = await startServer({ remixBuild });
+    const { username, password } = await signUp(closing.origin);
+    const body = new URLSearchParams({ identifier: username, password }).toString();
+    const arrived = new Promise<void>((resolve) => closing.server.httpServer.once("request", () => resolve()));
+    const request = http.request(`${closing.origin}/login`, {
+      method: "POST",
+      headers: { origin: closing.origin, "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      request.once("response", (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.once("error", reject);
+    });
+    // Half the body now, the rest once the server is closing: the action is still reading it.
+    request.write(body.slice(0, 10));
+    await arrived;
+    let closed = false;
+    const closingDone = closing.server.close().then(() => (closed = true));
+    request.end(body.slice(10));
+    // Signed in: the whole body was read and answered after close() began.
+    expect(await answered).toBe(302);
+    await closingDone;
+    expect(closed).toBe(true);
   });
 });

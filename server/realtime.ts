@@ -208,6 +208,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     const tooMany = () => !socket.rooms.has(room) && questionRoomsOf(socket) >= MAX_ROOMS_PER_CONNECTION;
     if (tooMany()) return joinError("too_many_rooms", `At most ${MAX_ROOMS_PER_CONNECTION} questions per connection; leave one first`);
 
+    const watchedAtRead = broadcasts.watchToken(questionId);
     const { value, cancelled } = await whileJoining(socket, questionId, async () => {
       const state = await getQuestionLiveState(questionId);
       return state && { state, visible: await seesCrowd(questionId, state.revealCrowd, await currentViewer(socket)) };
@@ -220,14 +221,13 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     if (tooMany()) return joinError("too_many_rooms", `At most ${MAX_ROOMS_PER_CONNECTION} questions per connection; leave one first`);
 
     // A client that left before its join completed gets its answer and no room.
-    const watchedBefore = broadcasts.isWatched(questionId);
     if (!cancelled) {
       void socket.join(room);
       broadcasts.admit(socket, questionId, state.revealCrowd, visible);
     }
-    if (!cancelled && visible && !watchedBefore) {
-      // Nobody here saw this crowd, so an aggregate delivered between the read above and the join
-      // was kept nowhere; the database tells whether one was.
+    if (!cancelled && visible && (watchedAtRead === undefined || broadcasts.watchToken(questionId) !== watchedAtRead)) {
+      // Nobody here kept this crowd's aggregates for the whole time since the read, so one
+      // delivered before the join may be newer than what was read: the database tells.
       const version = await getAggregateVersion(questionId);
       if (version !== null && version > state.version) state = (await getQuestionLiveState(questionId)) ?? state;
     }
