@@ -106,10 +106,10 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   }
   const clustered = presenceRedis !== undefined;
 
-  const rooms = () => io.sockets.adapter.rooms;
+  const { adapter } = io.sockets;
   const presence = new Presence({
     logger,
-    localCount: (questionId) => rooms().get(questionRoom(questionId))?.size ?? 0,
+    localCount: (questionId) => adapter.rooms.get(questionRoom(questionId))?.size ?? 0,
     announce: (questionId, count) => io.local.to(questionRoom(questionId)).emit("question:presence", { questionId, count }),
     redis: presenceRedis && {
       client: presenceRedis,
@@ -131,7 +131,6 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
 
   // Room membership drives presence and the crowd rooms' bookkeeping, whatever caused it: a join,
   // a leave, a reveal or a disconnect.
-  const { adapter } = io.sockets;
   adapter.on("join-room", (room: string) => {
     const parsed = parseRoom(room);
     if (parsed?.kind === "question") presence.localChanged(parsed.questionId);
