@@ -3,17 +3,10 @@
 // when a server is configured, PostgreSQL. Afterwards the database is read back, because a fast
 // writer that acknowledges what it did not store would be worse than a slow one.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import {
-  SESSION_ABSOLUTE_TIMEOUT_MS,
-  SESSION_IDLE_TIMEOUT_MS,
-  generateSessionToken,
-  sessionCookieSettings,
-  sessionIdFromToken,
-} from "../app/auth/session.server";
+import { sessionCookieSettings } from "../app/auth/session.server";
 import { createDb, type Db } from "../app/db.server";
 import { normalise } from "../app/domain/forecast";
 import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
@@ -35,6 +28,7 @@ import {
   waitForHealthy,
 } from "./harness";
 import type { LoadEvent, LoadOutcome, LoadPlan } from "./forecast-load";
+import { createSignedInReaders } from "../test/signed-in-readers";
 
 // The warm-up also fills the session lookup cache (docs/decisions/011): the first seconds after a
 // cold start, with every reader's session still to be read once, run at about two thirds of the rate.
@@ -62,40 +56,6 @@ const loadScript = path.join(projectRoot, "bench/forecast-load.ts");
 const loadGenerators = new Set<ChildProcess>();
 process.on("exit", () => loadGenerators.forEach((child) => child.kill("SIGKILL")));
 
-interface Reader {
-  userId: string;
-  token: string;
-}
-
-/**
- * Accounts and signed-in sessions written straight into the database, with the app's own token
- * hashing and lifetimes: thousands of sign-ups through argon2 would measure password hashing.
- */
-async function createReaders(db: Db, count: number): Promise<Reader[]> {
-  const now = Date.now();
-  const readers = Array.from({ length: count }, () => ({ userId: randomUUID(), token: generateSessionToken() }));
-  // Chunks keep each statement under SQLite's bound-parameter limit.
-  const chunkSize = 500;
-  for (let start = 0; start < readers.length; start += chunkSize) {
-    const chunk = readers.slice(start, start + chunkSize);
-    await db.$transaction([
-      db.user.createMany({
-        data: chunk.map(({ userId }) => ({ id: userId, username: `bench_${userId}`, email: `bench_${userId}@example.com`, passwordHash: "!" })),
-      }),
-      db.session.createMany({
-        data: chunk.map(({ userId, token }) => ({
-          id: sessionIdFromToken(token),
-          userId,
-          expiresAt: new Date(now + SESSION_IDLE_TIMEOUT_MS),
-          absoluteExpiresAt: new Date(now + SESSION_ABSOLUTE_TIMEOUT_MS),
-          createdAt: new Date(now),
-          lastSeenAt: new Date(now),
-        })),
-      }),
-    ]);
-  }
-  return readers;
-}
 
 interface BenchServer {
   origin: string;
@@ -315,7 +275,7 @@ async function measureOn(context: BenchContext, label: DatabaseRun["label"], dat
       select: { id: true, scenarios: { orderBy: { position: "asc" }, select: { id: true } } },
     });
     context.log(`forecast writes, ${label}: creating ${LOAD.readers} readers with sessions`);
-    const readers = await createReaders(db, LOAD.readers);
+    const readers = await createSignedInReaders(db, LOAD.readers, "bench");
     const before = await storedCounts(db, question.id);
     const plan: LoadPlan = {
       origin: server.origin,

@@ -4,7 +4,6 @@
 // (websocket transport) in processes of their own (bench/live-listeners.ts); forecasts go through
 // the real save action over HTTP.
 import http from "node:http";
-import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -12,13 +11,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { build } from "esbuild";
 import { io, type Socket } from "socket.io-client";
-import {
-  SESSION_ABSOLUTE_TIMEOUT_MS,
-  SESSION_IDLE_TIMEOUT_MS,
-  generateSessionToken,
-  sessionCookieSettings,
-  sessionIdFromToken,
-} from "../app/auth/session.server";
+import { sessionCookieSettings } from "../app/auth/session.server";
 import { createDb, type Db } from "../app/db.server";
 import { SOCKET_PATH, isJoinError, type ClientToServerEvents, type ServerToClientEvents } from "../app/realtime/contract";
 import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
@@ -40,6 +33,7 @@ import {
 import { ListenerFleet, type FleetStep } from "./live-fleet";
 import type { ServerMemory } from "./live-inspector";
 import { type ProfileSummary, summariseProfile, top } from "./live-profile";
+import { createSignedInReaders, type SignedInReader } from "../test/signed-in-readers";
 
 const LISTENER_SIZES = [1_000, 5_000];
 const IDLE_CONNECTIONS = 15_000;
@@ -152,32 +146,6 @@ async function startProfile(server: LiveServer, tmpDir: string): Promise<() => P
   };
 }
 
-interface Reader {
-  userId: string;
-  token: string;
-}
-
-/** Signed-in readers written straight into the database with the app's own session hashing. */
-async function createReaders(db: Db, count: number): Promise<Reader[]> {
-  const now = Date.now();
-  const readers = Array.from({ length: count }, () => ({ userId: randomUUID(), token: generateSessionToken() }));
-  await db.$transaction([
-    db.user.createMany({
-      data: readers.map(({ userId }) => ({ id: userId, username: `live_${userId}`, email: `live_${userId}@example.com`, passwordHash: "!" })),
-    }),
-    db.session.createMany({
-      data: readers.map(({ userId, token }) => ({
-        id: sessionIdFromToken(token),
-        userId,
-        expiresAt: new Date(now + SESSION_IDLE_TIMEOUT_MS),
-        absoluteExpiresAt: new Date(now + SESSION_ABSOLUTE_TIMEOUT_MS),
-        createdAt: new Date(now),
-        lastSeenAt: new Date(now),
-      })),
-    }),
-  ]);
-  return readers;
-}
 
 interface Trigger {
   version: number;
@@ -230,7 +198,7 @@ interface OurQuestion {
   scenarioIds: string[];
 }
 
-function ourSubject(server: LiveServer, db: Db, question: OurQuestion, readers: Reader[], startVersion: number): Subject {
+function ourSubject(server: LiveServer, db: Db, question: OurQuestion, readers: SignedInReader[], startVersion: number): Subject {
   const cookieName = sessionCookieSettings("production").name;
   let saves = 0;
   return {
@@ -809,7 +777,7 @@ export const liveBench: Bench = {
       const questionId = await withOurServer(context, PROFILE, (server, db) =>
         withBareServer(context, PROFILE, async (bare) => {
           const question = await ourQuestion(db);
-          const readers = await createReaders(db, 20);
+          const readers = await createSignedInReaders(db, 20, "live");
           const ours = { subject: ourSubject(server, db, question, readers, question.aggregateVersion), fleet: fleets.ours };
           broadcasts.push(...(await broadcastRuns([ours, { subject: bareSubject(bare, question.id), fleet: fleets.bare }], context)));
           return question.id;

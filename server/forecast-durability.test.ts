@@ -6,19 +6,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  SESSION_ABSOLUTE_TIMEOUT_MS,
-  SESSION_IDLE_TIMEOUT_MS,
-  generateSessionToken,
-  sessionCookieSettings,
-  sessionIdFromToken,
-} from "~/auth/session.server";
-import { createDb, type Db } from "~/db.server";
+import { sessionCookieSettings } from "~/auth/session.server";
+import { createDb } from "~/db.server";
 import { normalise } from "~/domain/forecast";
 import { probabilityFieldName } from "~/domain/probability-fields";
 import { projectRoot } from "../prisma/database-url";
 import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
 import { freePort } from "../test/free-port";
+import { createSignedInReaders } from "../test/signed-in-readers";
 
 // Fewer readers than saves before the kill: many update their forecast, so superseding is part of
 // what must not be left half-written.
@@ -75,23 +70,6 @@ async function startServer(): Promise<Server> {
   return { origin, child, exited };
 }
 
-/** Accounts and sessions written straight into the file, hashed as the app hashes tokens. */
-async function createReaders(db: Db, count: number): Promise<{ userId: string; token: string }[]> {
-  const now = Date.now();
-  const readers = Array.from({ length: count }, (_, index) => ({ userId: `durability_reader_${index}`, token: generateSessionToken() }));
-  await db.$transaction([
-    db.user.createMany({ data: readers.map(({ userId }) => ({ id: userId, username: userId, email: `${userId}@example.com`, passwordHash: "!" })) }),
-    db.session.createMany({
-      data: readers.map(({ userId, token }) => ({
-        id: sessionIdFromToken(token),
-        userId,
-        expiresAt: new Date(now + SESSION_IDLE_TIMEOUT_MS),
-        absoluteExpiresAt: new Date(now + SESSION_ABSOLUTE_TIMEOUT_MS),
-      })),
-    }),
-  ]);
-  return readers;
-}
 
 /** A different vector per request, so that a stored row names the one request it came from. */
 function percentagesOf(request: number): number[] {
@@ -108,7 +86,7 @@ describe("forecast durability", () => {
       where: { kind: "scenarios", article: { slug: openVsClosedAi2026.slug } },
       select: { id: true, scenarios: { orderBy: { position: "asc" }, select: { id: true } } },
     });
-    const readers = await createReaders(setupDb, READERS);
+    const readers = await createSignedInReaders(setupDb, READERS, "durability");
     await setupDb.$disconnect();
 
     const cookieName = sessionCookieSettings("production").name;
