@@ -28,6 +28,11 @@ const schema = z.object({
     .int("AUTH_RATE_LIMIT_PER_MINUTE must be a whole number")
     .min(1, "AUTH_RATE_LIMIT_PER_MINUTE must be at least 1")
     .default(10),
+  COMMENT_RATE_LIMIT_PER_MINUTE: z.coerce
+    .number({ invalid_type_error: "COMMENT_RATE_LIMIT_PER_MINUTE must be a number" })
+    .int("COMMENT_RATE_LIMIT_PER_MINUTE must be a whole number")
+    .min(1, "COMMENT_RATE_LIMIT_PER_MINUTE must be at least 1")
+    .default(5),
 });
 
 export interface Env {
@@ -43,6 +48,8 @@ export interface Env {
   trustProxy: boolean | number;
   /** Login and sign-up attempts allowed per minute, per IP and per account name. */
   authAttemptsPerMinute: number;
+  /** Comments (and replies) one user may post per minute. */
+  commentsPerMinute: number;
 }
 
 /** Parses the environment once; throws a ConfigError whose message names the bad setting. */
@@ -76,6 +83,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     logLevel: parsed.data.LOG_LEVEL,
     trustProxy: parseTrustProxy(parsed.data.TRUST_PROXY),
     authAttemptsPerMinute: parsed.data.AUTH_RATE_LIMIT_PER_MINUTE,
+    commentsPerMinute: parsed.data.COMMENT_RATE_LIMIT_PER_MINUTE,
   };
 }
 

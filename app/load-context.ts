@@ -1,4 +1,4 @@
-import type { AuthRateLimits } from "~/auth/rate-limit.server";
+import type { AuthRateLimits, PerUserLimit } from "~/auth/rate-limit.server";
 import type { SessionCookieSettings, ValidatedSession } from "~/auth/session.server";
 import type { RealtimePublisher } from "~/realtime/publisher";
 
@@ -13,6 +13,8 @@ declare module "@remix-run/node" {
     auth: ValidatedSession | null;
     sessionCookie: SessionCookieSettings;
     rateLimits: AuthRateLimits;
+    /** Comments posted per user per minute. */
+    commentLimit: PerUserLimit;
     /** The client's address as Express sees it (honours TRUST_PROXY). */
     clientIp: string;
     /** Per-request CSP nonce for Remix's inline scripts. */

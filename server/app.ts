@@ -9,7 +9,7 @@ import { pinoHttp } from "pino-http";
 import type { Db } from "~/db.server";
 import { createClient } from "redis";
 import { warmUpPasswordHashing } from "~/auth/password.server";
-import { createAuthRateLimits } from "~/auth/rate-limit.server";
+import { createAuthRateLimits, createPerUserLimit } from "~/auth/rate-limit.server";
 import { sessionCookieSettings } from "~/auth/session.server";
 import { projectRoot } from "../prisma/database-url";
 import { mutationGuard } from "./mutation-guard";
@@ -30,6 +30,8 @@ export interface AppOptions {
   trustProxy?: boolean | number;
   /** Login and sign-up attempts per minute, per IP and per account name. */
   authAttemptsPerMinute?: number;
+  /** Comments one user may post per minute (default 5). */
+  commentsPerMinute?: number;
   /** Socket tuning: heartbeat, event limits, Redis prefix, restart spread (server/realtime.ts). */
   realtime?: Pick<RealtimeOptions, "pingIntervalMs" | "pingTimeoutMs" | "eventLimits" | "redisPrefix" | "reconnectSpreadMs">;
   /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
@@ -111,6 +113,7 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     await rateLimitRedis.connect();
   }
   const rateLimits = createAuthRateLimits({ attemptsPerMinute: options.authAttemptsPerMinute ?? 10, redis: rateLimitRedis });
+  const commentLimit = createPerUserLimit({ keyPrefix: "comment-user", perMinute: options.commentsPerMinute ?? 5, redis: rateLimitRedis });
   warmUpPasswordHashing();
 
   if (options.remixBuild) {
@@ -126,6 +129,7 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
           auth: res.locals.auth ?? null,
           sessionCookie: cookieSettings,
           rateLimits,
+          commentLimit,
           clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
           cspNonce: res.locals.cspNonce as string,
         }),

@@ -67,6 +67,7 @@ const crowdline = await createCrowdlineServer({
   mode: env.nodeEnv,
   trustProxy: env.trustProxy,
   authAttemptsPerMinute: env.authAttemptsPerMinute,
+  commentsPerMinute: env.commentsPerMinute,
   remixBuild: isDevelopment ? async () => currentBuild : currentBuild,
 });
 

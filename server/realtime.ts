@@ -294,6 +294,15 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     publishAggregate(update) {
       if (!closing) broadcasts.publish(update);
     },
+    publishComment({ questionId, comment }) {
+      if (closing) return;
+      // Not coalesced: comments are rate-limited per user, and each one is news. Through the
+      // adapter, so every instance's sockets hear it.
+      io.to(crowdRoom(questionId)).emit("question:comment", { questionId, comment });
+      io.to(questionRoom(questionId))
+        .except(crowdRoom(questionId))
+        .emit("question:comment", { questionId, comment: { ...comment, forecastAtPosting: null, currentForecast: null } });
+    },
     tracked: () => ({ presence: presence.tracked, ...broadcasts.tracked }),
     async close() {
       if (closing) return;

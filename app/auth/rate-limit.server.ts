@@ -9,6 +9,19 @@ export interface AuthRateLimits {
   consume(action: RateLimitedAction, ip: string, accountName: string): Promise<RateLimitVerdict>;
 }
 
+/** A per-minute budget in memory, or in Redis (shared by every instance) with memory standing in should Redis fail. */
+function perMinuteLimiter(keyPrefix: string, points: number, redis: unknown): RateLimiterAbstract {
+  const settings = { points, duration: 60, keyPrefix: `crowdline:${keyPrefix}` };
+  if (!redis) return new RateLimiterMemory(settings);
+  return new RateLimiterRedis({
+    ...settings,
+    storeClient: redis,
+    useRedisPackage: true,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory(settings),
+  });
+}
+
 export interface AuthRateLimitOptions {
   attemptsPerMinute: number;
   /** A connected node-redis client; limits are then shared by every instance. */
@@ -21,17 +34,7 @@ export interface AuthRateLimitOptions {
  * as several instances, with a memory limiter standing in should Redis fail.
  */
 export function createAuthRateLimits(options: AuthRateLimitOptions): AuthRateLimits {
-  const limiter = (keyPrefix: string): RateLimiterAbstract => {
-    const settings = { points: options.attemptsPerMinute, duration: 60, keyPrefix: `crowdline:${keyPrefix}` };
-    if (!options.redis) return new RateLimiterMemory(settings);
-    return new RateLimiterRedis({
-      ...settings,
-      storeClient: options.redis,
-      useRedisPackage: true,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory(settings),
-    });
-  };
+  const limiter = (keyPrefix: string) => perMinuteLimiter(keyPrefix, options.attemptsPerMinute, options.redis);
   const limiters = {
     login: { ip: limiter("login-ip"), account: limiter("login-account") },
     signup: { ip: limiter("signup-ip"), account: limiter("signup-account") },
@@ -48,6 +51,27 @@ export function createAuthRateLimits(options: AuthRateLimitOptions): AuthRateLim
         retryAfterMs = Math.max(retryAfterMs, outcome.reason.msBeforeNext);
       }
       return retryAfterMs > 0 ? { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) } : { allowed: true };
+    },
+  };
+}
+
+export interface PerUserLimit {
+  /** Counts one action by `userId`; refuses beyond the limit. */
+  consume(userId: string): Promise<RateLimitVerdict>;
+}
+
+/** So many actions of one kind per signed-in user per minute (comments: 5). */
+export function createPerUserLimit(options: { keyPrefix: string; perMinute: number; redis?: unknown }): PerUserLimit {
+  const limiter = perMinuteLimiter(options.keyPrefix, options.perMinute, options.redis);
+  return {
+    async consume(userId) {
+      try {
+        await limiter.consume(userId);
+        return { allowed: true };
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+      }
     },
   };
 }

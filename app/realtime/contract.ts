@@ -1,5 +1,6 @@
 // The socket.io wire contract, shared by server and client (docs/REALTIME.md describes it).
 import { z } from "zod";
+import type { CommentView } from "~/domain/comment";
 
 export const SOCKET_PATH = "/socket.io";
 
@@ -70,8 +71,15 @@ export const SOCKET_EVENT_BURST = 40;
 /** Largest message a client may send; a larger one closes its connection. */
 export const MAX_SOCKET_PAYLOAD_BYTES = 16 * 1024;
 
+/** A comment posted, edited, deleted or hidden; the client adds or replaces it by id. */
+export interface CommentEvent {
+  questionId: string;
+  comment: CommentView;
+}
+
 export interface ServerToClientEvents {
   "question:aggregate": (payload: AggregateEvent) => void;
+  "question:comment": (payload: CommentEvent) => void;
   "question:presence": (payload: PresenceEvent) => void;
   "server:restarting": (payload: RestartingEvent) => void;
 }

@@ -1,3 +1,4 @@
+import type { CommentView } from "~/domain/comment";
 import type { Aggregate } from "./contract";
 
 /**
@@ -19,4 +20,9 @@ export interface RealtimePublisher {
     revealCrowd: "always" | "after_forecast";
     forecasterUserId: string;
   }): void;
+  /**
+   * A comment as an anonymous reader sees it, after its change committed. Forecasts in it reach
+   * only sockets allowed to see the question's crowd (decision 010); the others get it without.
+   */
+  publishComment(update: { questionId: string; comment: CommentView }): void;
 }

@@ -4,7 +4,6 @@ import { requireUser } from "~/auth/guards.server";
 import type { ForecastActionData } from "~/components/ForecastPanel";
 import { forecastFormSchema } from "~/domain/forecast";
 import { probabilityFieldName } from "~/domain/probability-fields";
-import { readFormData } from "~/form-data.server";
 import { ForecastWriteError, saveForecast, withdrawForecast, type ForecastOutcome } from "~/models/forecast.server";
 import { getRecentQuestionForForecasting } from "~/models/question.server";
 import { acceptsForecasts } from "~/question-view.server";
@@ -52,9 +51,8 @@ const reply = (body: ForecastActionData, status = 200, headers?: HeadersInit) =>
 const formError = (intent: ForecastActionData["intent"], message: string, status: number, headers?: HeadersInit) =>
   reply({ ok: false, intent, errors: { "": [message] } }, status, headers);
 
-export async function handleForecastAction({ request, params, context }: ActionFunctionArgs) {
+export async function handleForecastAction({ request, params, context }: ActionFunctionArgs, formData: FormData) {
   const user = requireUser(request, context);
-  const formData = await readFormData(request);
   const intent = formData.get("intent");
   if (intent !== "save" && intent !== "withdraw") {
     return formError("save", "This form could not be understood; reload the page and try again.", 400);

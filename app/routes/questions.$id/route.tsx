@@ -10,9 +10,11 @@ import { toDisplayPercentages } from "~/domain/display-percentages";
 import { AGGREGATION_METHODS, type AggregationMethod } from "~/domain/aggregation";
 import type { Aggregate } from "~/realtime/contract";
 import { useQuestionLive } from "~/realtime/use-question-live";
-import { getUser } from "~/auth/guards.server";
+import { getUser, requireUser } from "~/auth/guards.server";
 import { headersFromLoader, publicPageHeaders } from "~/http-cache";
 import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
+import { readFormData } from "~/form-data.server";
+import { handleCommentAction, isCommentIntent } from "./comment-intents.server";
 import { handleForecastAction } from "./intents.server";
 
 export const headers = headersFromLoader;
@@ -26,7 +28,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return data({ view, panel: forecastPanelPropsOf(view, user !== null), now: new Date().toISOString() }, { headers: publicPageHeaders(context) });
 }
 
-export const action = (args: ActionFunctionArgs) => handleForecastAction(args);
+export async function action(args: ActionFunctionArgs) {
+  // Anonymous posts go to the login page before their body is read.
+  requireUser(args.request, args.context);
+  const formData = await readFormData(args.request);
+  const intent = formData.get("intent");
+  return isCommentIntent(intent) ? handleCommentAction(args, formData, intent) : handleForecastAction(args, formData);
+}
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
   data

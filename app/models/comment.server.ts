@@ -1,0 +1,432 @@
+import { getDb, type Db } from "~/db.server";
+import { canEditArticle } from "~/auth/permissions";
+import type { Role } from "~/auth/account-forms";
+import {
+  CHANGED_MIND_WINDOW_MS,
+  COMMENT_PAGE_SIZE,
+  isChangedMind,
+  type CommentSort,
+  type CommentView,
+  type NewComment,
+} from "~/domain/comment";
+import { parseProbabilityVector } from "~/domain/probability-vector";
+
+/**
+ * The discussion under a question: the only code that reads or writes comments, their earlier
+ * versions, votes, "changed my mind" credits and reports. Every write checks what it needs in the
+ * same transaction as the write, so a refused one stores nothing.
+ */
+
+export interface CommentViewer {
+  id: string;
+  role: Role;
+}
+
+export type CommentRefusalCode =
+  | "question_not_found"
+  | "comment_not_found"
+  | "parent_elsewhere"
+  | "parent_unavailable"
+  | "scenario_elsewhere"
+  | "not_yours"
+  | "own_comment"
+  | "not_allowed"
+  | "unavailable"
+  | "already_reported"
+  | "forecast_not_eligible";
+
+export type CommentOutcome<T> = { ok: true; value: T } | { ok: false; code: CommentRefusalCode; message: string };
+
+const refuse = (code: CommentRefusalCode, message: string) => ({ ok: false as const, code, message });
+
+const commentSelect = (viewerId: string | null) =>
+  ({
+    id: true,
+    questionId: true,
+    parentId: true,
+    rootId: true,
+    userId: true,
+    body: true,
+    scenarioId: true,
+    stance: true,
+    score: true,
+    createdAt: true,
+    editedAt: true,
+    deletedAt: true,
+    hiddenAt: true,
+    hiddenReason: true,
+    user: { select: { username: true, displayName: true, deletedAt: true } },
+    forecast: { select: { probabilities: true } },
+    revisions: { orderBy: { createdAt: "asc" as const }, select: { body: true, createdAt: true } },
+    votes: { where: { userId: viewerId ?? "" }, select: { value: true } },
+    question: { select: { article: { select: { authorId: true } } } },
+    _count: { select: { credits: true, reports: true, replies: true } },
+  }) as const;
+
+type CommentRow = Awaited<ReturnType<typeof findComments>>[number];
+
+function findComments(db: Db, where: NonNullable<Parameters<Db["comment"]["findMany"]>[0]>["where"], viewerId: string | null, extra: { orderBy?: object[]; take?: number; cursor?: { id: string }; skip?: number } = {}) {
+  return db.comment.findMany({ where, select: commentSelect(viewerId), ...extra } as { where: typeof where; select: ReturnType<typeof commentSelect> });
+}
+
+export interface ViewOptions {
+  viewer: CommentViewer | null;
+  /** False on a question whose crowd this viewer may not see yet: individual forecasts would tell it. */
+  showForecasts: boolean;
+}
+
+async function currentForecastsOf(db: Db, questionId: string, userIds: string[]): Promise<Map<string, number[]>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.forecast.findMany({
+    where: { questionId, userId: { in: [...new Set(userIds)] }, supersededAt: null, withdrawnAt: null },
+    select: { userId: true, probabilities: true },
+  });
+  return new Map(rows.map((row) => [row.userId!, parseProbabilityVector(row.probabilities)]));
+}
+
+function toView(row: CommentRow, options: ViewOptions, current: Map<string, number[]>): CommentView {
+  const { viewer } = options;
+  const mine = viewer?.id === row.userId;
+  const moderator = viewer !== null && canEditArticle(viewer, row.question.article);
+  const state = row.deletedAt ? "deleted" : row.hiddenAt ? "hidden" : "visible";
+  const bodyShown = state === "visible" || (state === "hidden" && (mine || moderator));
+  const vote = row.votes[0]?.value ?? 0;
+  return {
+    id: row.id,
+    questionId: row.questionId,
+    parentId: row.parentId,
+    rootId: row.rootId,
+    author: row.user.deletedAt
+      ? { username: "", displayName: null, deleted: true }
+      : { username: row.user.username, displayName: row.user.displayName, deleted: false },
+    body: bodyShown ? row.body : null,
+    state,
+    hiddenReason: state === "hidden" && (mine || moderator) ? row.hiddenReason : null,
+    createdAt: row.createdAt.toISOString(),
+    editedAt: state === "deleted" ? null : (row.editedAt?.toISOString() ?? null),
+    revisions: bodyShown ? row.revisions.map((revision) => ({ body: revision.body, at: revision.createdAt.toISOString() })) : [],
+    scenarioId: row.scenarioId,
+    stance: row.stance === "for" || row.stance === "against" ? row.stance : null,
+    score: row.score,
+    myVote: vote > 0 ? 1 : vote < 0 ? -1 : 0,
+    forecastAtPosting: options.showForecasts && row.forecast && state !== "deleted" ? parseProbabilityVector(row.forecast.probabilities) : null,
+    currentForecast: options.showForecasts && state !== "deleted" ? (current.get(row.userId) ?? null) : null,
+    movedCount: row._count.credits,
+    reportCount: moderator ? row._count.reports : 0,
+    mine,
+  };
+}
+
+async function viewsOf(db: Db, questionId: string, rows: CommentRow[], options: ViewOptions): Promise<CommentView[]> {
+  const current = options.showForecasts ? await currentForecastsOf(db, questionId, rows.map((row) => row.userId)) : new Map<string, number[]>();
+  return rows.map((row) => toView(row, options, current));
+}
+
+const ROOT_ORDER: Record<CommentSort, object[]> = {
+  newest: [{ createdAt: "desc" }, { id: "desc" }],
+  oldest: [{ createdAt: "asc" }, { id: "asc" }],
+  top: [{ score: "desc" }, { createdAt: "desc" }, { id: "desc" }],
+};
+
+export interface CommentPage {
+  /** The page's top-level comments in the requested order, each followed by nothing: replies are in `replies`. */
+  roots: CommentView[];
+  replies: CommentView[];
+  /** Pass as `after` for the next page; null on the last one. */
+  nextCursor: string | null;
+  total: number;
+}
+
+/**
+ * One page of threads: COMMENT_PAGE_SIZE top-level comments in `sort` order after the `after`
+ * cursor (a top-level comment's id), each with all its replies. Deleted comments without replies
+ * are left out; with replies they stay as placeholders.
+ */
+export async function listCommentPage(
+  input: { questionId: string; sort: CommentSort; scenarioId?: string | null; after?: string | null },
+  options: ViewOptions,
+  db: Db = getDb(),
+): Promise<CommentPage> {
+  const viewerId = options.viewer?.id ?? null;
+  const rootWhere = {
+    questionId: input.questionId,
+    parentId: null,
+    ...(input.scenarioId ? { scenarioId: input.scenarioId } : {}),
+    OR: [{ deletedAt: null }, { replies: { some: {} } }],
+  };
+  const cursorIsRoot = input.after
+    ? (await db.comment.findFirst({ where: { id: input.after, questionId: input.questionId, parentId: null }, select: { id: true } })) !== null
+    : false;
+  const [rootRows, total] = await Promise.all([
+    findComments(db, rootWhere, viewerId, {
+      orderBy: ROOT_ORDER[input.sort],
+      take: COMMENT_PAGE_SIZE + 1,
+      ...(cursorIsRoot ? { cursor: { id: input.after! }, skip: 1 } : {}),
+    }),
+    db.comment.count({ where: { questionId: input.questionId, deletedAt: null, ...(input.scenarioId ? { scenarioId: input.scenarioId } : {}) } }),
+  ]);
+  const pageRows = rootRows.slice(0, COMMENT_PAGE_SIZE);
+  const replyRows = pageRows.length ? await findComments(db, { rootId: { in: pageRows.map((row) => row.id) } }, viewerId) : [];
+  const views = await viewsOf(db, input.questionId, [...pageRows, ...replyRows], options);
+  const roots = views.slice(0, pageRows.length);
+  const replies = withoutEmptyPlaceholders(views.slice(pageRows.length));
+  return { roots, replies, nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null, total };
+}
+
+/** Drops deleted replies that no longer lead to anything shown. */
+function withoutEmptyPlaceholders(replies: CommentView[]): CommentView[] {
+  let remaining = replies;
+  for (;;) {
+    const parents = new Set(remaining.map((reply) => reply.parentId));
+    const kept = remaining.filter((reply) => reply.state !== "deleted" || parents.has(reply.id));
+    if (kept.length === remaining.length) return kept;
+    remaining = kept;
+  }
+}
+
+/**
+ * Comments (of any depth) created after the comment `sinceId`, oldest first, at most `limit`:
+ * what a page that was offline missed. An unknown `sinceId` returns nothing (the page reloads).
+ */
+export async function listCommentsSince(
+  input: { questionId: string; sinceId: string; limit?: number },
+  options: ViewOptions,
+  db: Db = getDb(),
+): Promise<CommentView[] | null> {
+  const since = await db.comment.findFirst({ where: { id: input.sinceId, questionId: input.questionId }, select: { createdAt: true, id: true } });
+  if (!since) return null;
+  const rows = await findComments(
+    db,
+    {
+      questionId: input.questionId,
+      deletedAt: null,
+      OR: [{ createdAt: { gt: since.createdAt } }, { createdAt: since.createdAt, id: { gt: since.id } }],
+    },
+    options.viewer?.id ?? null,
+    { orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: input.limit ?? 200 },
+  );
+  return viewsOf(db, input.questionId, rows, options);
+}
+
+/** One comment as `options.viewer` sees it, or null. */
+export async function getCommentView(commentId: string, options: ViewOptions, db: Db = getDb()): Promise<CommentView | null> {
+  const [row] = await findComments(db, { id: commentId }, options.viewer?.id ?? null);
+  if (!row) return null;
+  const [view] = await viewsOf(db, row.questionId, [row], options);
+  return view ?? null;
+}
+
+interface PostingQuestion {
+  id: string;
+  revealCrowd: "always" | "after_forecast";
+}
+
+/**
+ * Posts a comment or a reply. The reply's parent must be a shown comment of the same question;
+ * the scenario must be one of its scenarios. The commenter's standing forecast is linked, so the
+ * comment keeps showing where they stood when they wrote it.
+ */
+export async function createComment(
+  input: NewComment & { questionId: string; userId: string; now?: Date },
+  db: Db = getDb(),
+): Promise<CommentOutcome<{ id: string; question: PostingQuestion }>> {
+  return db.$transaction(async (tx) => {
+    const question = await tx.question.findFirst({
+      where: { id: input.questionId, article: { publishedAt: { not: null } } },
+      select: { id: true, revealCrowd: true, scenarios: { select: { id: true } } },
+    });
+    if (!question) return refuse("question_not_found", "This question does not exist (any more).");
+    let rootId: string | null = null;
+    let depth = 0;
+    if (input.parentId) {
+      const parent = await tx.comment.findUnique({ where: { id: input.parentId }, select: { questionId: true, rootId: true, depth: true, deletedAt: true, hiddenAt: true } });
+      if (!parent) return refuse("comment_not_found", "The comment you are replying to does not exist.");
+      if (parent.questionId !== question.id) return refuse("parent_elsewhere", "You can only reply to comments on this question.");
+      if (parent.deletedAt || parent.hiddenAt) return refuse("parent_unavailable", "That comment was deleted or hidden; it can no longer be replied to.");
+      rootId = parent.rootId ?? input.parentId;
+      depth = parent.depth + 1;
+    }
+    if (input.scenarioId && !question.scenarios.some((scenario) => scenario.id === input.scenarioId)) {
+      return refuse("scenario_elsewhere", "That scenario is not part of this question; reload the page and try again.");
+    }
+    const standing = await tx.forecast.findFirst({
+      where: { questionId: question.id, userId: input.userId, supersededAt: null, withdrawnAt: null },
+      orderBy: { createdAt: "desc" },
+      select: { id: true },
+    });
+    const created = await tx.comment.create({
+      data: {
+        questionId: question.id,
+        userId: input.userId,
+        parentId: input.parentId ?? null,
+        rootId,
+        depth,
+        body: input.body,
+        scenarioId: input.scenarioId ?? null,
+        stance: input.scenarioId ? (input.stance ?? null) : null,
+        forecastId: standing?.id ?? null,
+        ...(input.now ? { createdAt: input.now } : {}),
+      },
+      select: { id: true },
+    });
+    return { ok: true as const, value: { id: created.id, question: { id: question.id, revealCrowd: question.revealCrowd as PostingQuestion["revealCrowd"] } } };
+  });
+}
+
+type ModerationRow = { id: string; questionId: string; userId: string; deletedAt: Date | null; hiddenAt: Date | null; question: { revealCrowd: string; article: { authorId: string } } };
+
+/** The comment, when it is one of `questionId`'s: an id from another question is as good as unknown. */
+async function findForChange(tx: Pick<Db, "comment">, commentId: string, questionId: string): Promise<ModerationRow | null> {
+  return tx.comment.findFirst({
+    where: { id: commentId, questionId },
+    select: { id: true, questionId: true, userId: true, deletedAt: true, hiddenAt: true, question: { select: { revealCrowd: true, article: { select: { authorId: true } } } } },
+  });
+}
+
+export interface ChangedComment {
+  id: string;
+  question: PostingQuestion;
+}
+
+const changed = (row: ModerationRow): CommentOutcome<ChangedComment> => ({
+  ok: true,
+  value: { id: row.id, question: { id: row.questionId, revealCrowd: row.question.revealCrowd as PostingQuestion["revealCrowd"] } },
+});
+
+/** Replaces the text of one's own comment, keeping the previous text as a revision. */
+export async function editComment(input: { questionId: string; commentId: string; userId: string; body: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
+  const now = input.now ?? new Date();
+  return db.$transaction(async (tx) => {
+    const row = await findForChange(tx, input.commentId, input.questionId);
+    if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
+    if (row.userId !== input.userId) return refuse("not_yours", "You can only edit your own comments.");
+    if (row.deletedAt) return refuse("unavailable", "This comment was deleted; it can no longer be edited.");
+    if (row.hiddenAt) return refuse("unavailable", "A moderator hid this comment; it can no longer be edited.");
+    const previous = await tx.comment.findUniqueOrThrow({ where: { id: row.id }, select: { body: true, createdAt: true, editedAt: true } });
+    if (previous.body === input.body) return changed(row);
+    await tx.commentRevision.create({ data: { commentId: row.id, body: previous.body, createdAt: previous.editedAt ?? previous.createdAt } });
+    await tx.comment.update({ where: { id: row.id }, data: { body: input.body, editedAt: now } });
+    return changed(row);
+  });
+}
+
+/** Deletes one's own comment: its text goes from every view; its replies stay under a placeholder. */
+export async function deleteComment(input: { questionId: string; commentId: string; userId: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
+  return db.$transaction(async (tx) => {
+    const row = await findForChange(tx, input.commentId, input.questionId);
+    if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
+    if (row.userId !== input.userId) return refuse("not_yours", "You can only delete your own comments.");
+    if (row.deletedAt) return changed(row);
+    await tx.comment.update({ where: { id: row.id }, data: { deletedAt: input.now ?? new Date() } });
+    return changed(row);
+  });
+}
+
+/** Hides a comment, with a reason its author sees: the article's author and admins only. */
+export async function hideComment(input: { questionId: string; commentId: string; moderator: CommentViewer; reason: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
+  return db.$transaction(async (tx) => {
+    const row = await findForChange(tx, input.commentId, input.questionId);
+    if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
+    if (!canEditArticle(input.moderator, row.question.article)) return refuse("not_allowed", "Only the article's author and admins can hide comments.");
+    if (row.deletedAt) return refuse("unavailable", "This comment was already deleted by its author.");
+    await tx.comment.update({ where: { id: row.id }, data: { hiddenAt: input.now ?? new Date(), hiddenReason: input.reason, hiddenById: input.moderator.id } });
+    return changed(row);
+  });
+}
+
+/** Sets (1 / -1) or clears (0) the user's vote on someone else's comment; returns the new score. */
+export async function voteOnComment(input: { questionId: string; commentId: string; userId: string; value: number }, db: Db = getDb()): Promise<CommentOutcome<{ score: number; myVote: -1 | 0 | 1 }>> {
+  const value = Math.sign(input.value) as -1 | 0 | 1;
+  return db.$transaction(async (tx) => {
+    const row = await findForChange(tx, input.commentId, input.questionId);
+    if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
+    if (row.userId === input.userId) return refuse("own_comment", "You cannot vote on your own comment.");
+    if (row.deletedAt || row.hiddenAt) return refuse("unavailable", "This comment was deleted or hidden; it can no longer be voted on.");
+    const existing = await tx.commentVote.findUnique({ where: { commentId_userId: { commentId: row.id, userId: input.userId } }, select: { value: true } });
+    const delta = value - (existing?.value ?? 0);
+    if (value === 0) await tx.commentVote.deleteMany({ where: { commentId: row.id, userId: input.userId } });
+    else {
+      await tx.commentVote.upsert({
+        where: { commentId_userId: { commentId: row.id, userId: input.userId } },
+        create: { commentId: row.id, userId: input.userId, value },
+        update: { value, updatedAt: new Date() },
+      });
+    }
+    const { score } = delta === 0
+      ? await tx.comment.findUniqueOrThrow({ where: { id: row.id }, select: { score: true } })
+      : await tx.comment.update({ where: { id: row.id }, data: { score: { increment: delta } }, select: { score: true } });
+    return { ok: true as const, value: { score, myVote: value } };
+  });
+}
+
+/** Reports someone else's comment to the moderators, once per user. */
+export async function reportComment(input: { questionId: string; commentId: string; userId: string; reason: string }, db: Db = getDb()): Promise<CommentOutcome<null>> {
+  return db.$transaction(async (tx) => {
+    const row = await findForChange(tx, input.commentId, input.questionId);
+    if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
+    if (row.userId === input.userId) return refuse("own_comment", "You cannot report your own comment; edit or delete it instead.");
+    if (row.deletedAt) return refuse("unavailable", "This comment was already deleted.");
+    const existing = await tx.commentReport.findUnique({ where: { commentId_userId: { commentId: row.id, userId: input.userId } }, select: { id: true } });
+    if (existing) return refuse("already_reported", "You have already reported this comment; a moderator will look at it.");
+    await tx.commentReport.create({ data: { commentId: row.id, userId: input.userId, reason: input.reason } });
+    return { ok: true as const, value: null };
+  });
+}
+
+/**
+ * "Changed my mind": credits comments with the reader's forecast `forecastId`. Accepted only for
+ * the reader's own forecast saved within the last CHANGED_MIND_WINDOW_MS that moved some scenario
+ * by CHANGED_MIND_MIN_POINTS or more from their previous one, and only for others' shown comments
+ * on the same question. A comment already credited by this reader keeps its first credit.
+ */
+export async function creditComments(
+  input: { questionId: string; userId: string; forecastId: string; commentIds: string[]; now?: Date },
+  db: Db = getDb(),
+): Promise<CommentOutcome<{ credited: string[] }>> {
+  const now = input.now ?? new Date();
+  return db.$transaction(async (tx) => {
+    const forecast = await tx.forecast.findFirst({ where: { id: input.forecastId, userId: input.userId, questionId: input.questionId }, select: { id: true, questionId: true, probabilities: true, createdAt: true } });
+    if (!forecast) return refuse("forecast_not_eligible", "That forecast is not yours on this question, or no longer exists.");
+    if (now.getTime() - forecast.createdAt.getTime() > CHANGED_MIND_WINDOW_MS) return refuse("forecast_not_eligible", "That forecast was saved too long ago to credit a comment with it.");
+    const previous = await tx.forecast.findFirst({
+      where: { questionId: forecast.questionId, userId: input.userId, OR: [{ createdAt: { lt: forecast.createdAt } }, { createdAt: forecast.createdAt, id: { lt: forecast.id } }] },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      select: { probabilities: true },
+    });
+    if (!isChangedMind(previous ? parseProbabilityVector(previous.probabilities) : null, parseProbabilityVector(forecast.probabilities))) {
+      return refuse("forecast_not_eligible", "That forecast did not move far enough from your previous one to credit a comment with it.");
+    }
+    const ids = [...new Set(input.commentIds)];
+    const comments = await tx.comment.findMany({ where: { id: { in: ids } }, select: { id: true, questionId: true, userId: true, deletedAt: true, hiddenAt: true } });
+    if (comments.length !== ids.length) return refuse("comment_not_found", "One of those comments does not exist.");
+    if (comments.some((comment) => comment.questionId !== forecast.questionId)) return refuse("parent_elsewhere", "Only comments on the same question can be credited.");
+    if (comments.some((comment) => comment.userId === input.userId)) return refuse("own_comment", "You cannot credit your own comment.");
+    if (comments.some((comment) => comment.deletedAt || comment.hiddenAt)) return refuse("unavailable", "One of those comments was deleted or hidden.");
+    const already = new Set(
+      (await tx.commentCredit.findMany({ where: { userId: input.userId, commentId: { in: ids } }, select: { commentId: true } })).map((credit) => credit.commentId),
+    );
+    const fresh = ids.filter((id) => !already.has(id));
+    if (fresh.length) await tx.commentCredit.createMany({ data: fresh.map((commentId) => ({ commentId, userId: input.userId, forecastId: forecast.id })) });
+    return { ok: true as const, value: { credited: fresh } };
+  });
+}
+
+export interface ProfileComment {
+  id: string;
+  body: string;
+  createdAt: string;
+  question: { id: string; title: string };
+  movedCount: number;
+  score: number;
+}
+
+/** A user's shown comments on published questions, newest first (their public profile). */
+export async function listCommentsByUser(userId: string, limit = 50, db: Db = getDb()): Promise<ProfileComment[]> {
+  const rows = await db.comment.findMany({
+    where: { userId, deletedAt: null, hiddenAt: null, question: { article: { publishedAt: { not: null } } } },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: limit,
+    select: { id: true, body: true, createdAt: true, score: true, question: { select: { id: true, title: true } }, _count: { select: { credits: true } } },
+  });
+  return rows.map((row) => ({ id: row.id, body: row.body, createdAt: row.createdAt.toISOString(), question: row.question, movedCount: row._count.credits, score: row.score }));
+}
