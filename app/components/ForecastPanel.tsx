@@ -53,6 +53,8 @@ export interface ForecastActionData {
   /** The percentages as posted, so that a refused form comes back as the reader left it. */
   submitted?: number[];
   savedAt?: string;
+  /** The saved forecast (a save only), which "Did a comment change your mind?" credits. */
+  forecastId?: string | null;
 }
 
 const percent = (value: number) => `${Math.round(value * 1000) / 10} %`;

@@ -18,6 +18,11 @@ export const CHANGED_MIND_WINDOW_MS = 30 * 60 * 1000;
 /** A save moves a mind when some scenario moved by at least this many percentage points. */
 export const CHANGED_MIND_MIN_POINTS = 5;
 
+/** The question page's form intents that belong to the discussion (the others are the forecast's). */
+export const COMMENT_INTENTS = ["comment", "edit-comment", "delete-comment", "vote", "hide-comment", "report-comment", "credit-comments"] as const;
+export type CommentIntent = (typeof COMMENT_INTENTS)[number];
+export const isCommentIntent = (value: unknown): value is CommentIntent => COMMENT_INTENTS.includes(value as CommentIntent);
+
 export const COMMENT_SORTS = ["newest", "oldest", "top"] as const;
 export type CommentSort = (typeof COMMENT_SORTS)[number];
 export const STANCES = ["for", "against"] as const;

@@ -185,26 +185,25 @@ function withoutEmptyPlaceholders(replies: CommentView[]): CommentView[] {
 }
 
 /**
- * Comments (of any depth) created after the comment `sinceId`, oldest first, at most `limit`:
- * what a page that was offline missed. An unknown `sinceId` returns nothing (the page reloads).
+ * Comments (of any depth) created after the comment `sinceId` (all, when null), oldest first, at
+ * most `limit`: what a page missed while it was offline or cached. Null when `sinceId` is not a
+ * comment of this question (the page should reload).
  */
 export async function listCommentsSince(
-  input: { questionId: string; sinceId: string; limit?: number },
+  input: { questionId: string; sinceId: string | null; limit?: number },
   options: ViewOptions,
   db: Db = getDb(),
 ): Promise<CommentView[] | null> {
-  const since = await db.comment.findFirst({ where: { id: input.sinceId, questionId: input.questionId }, select: { createdAt: true, id: true } });
-  if (!since) return null;
-  const rows = await findComments(
-    db,
-    {
-      questionId: input.questionId,
-      deletedAt: null,
-      OR: [{ createdAt: { gt: since.createdAt } }, { createdAt: since.createdAt, id: { gt: since.id } }],
-    },
-    options.viewer?.id ?? null,
-    { orderBy: [{ createdAt: "asc" }, { id: "asc" }], take: input.limit ?? 200 },
-  );
+  let after = {};
+  if (input.sinceId) {
+    const since = await db.comment.findFirst({ where: { id: input.sinceId, questionId: input.questionId }, select: { createdAt: true, id: true } });
+    if (!since) return null;
+    after = { OR: [{ createdAt: { gt: since.createdAt } }, { createdAt: since.createdAt, id: { gt: since.id } }] };
+  }
+  const rows = await findComments(db, { questionId: input.questionId, deletedAt: null, ...after }, options.viewer?.id ?? null, {
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    take: input.limit ?? 200,
+  });
   return viewsOf(db, input.questionId, rows, options);
 }
 
@@ -342,6 +341,9 @@ export async function voteOnComment(input: { questionId: string; commentId: stri
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId === input.userId) return refuse("own_comment", "You cannot vote on your own comment.");
     if (row.deletedAt || row.hiddenAt) return refuse("unavailable", "This comment was deleted or hidden; it can no longer be voted on.");
+    // Locks the comment's row (PostgreSQL) before the vote is read: concurrent votes by one user
+    // would otherwise each add their delta to the score.
+    await tx.comment.update({ where: { id: row.id }, data: { score: { increment: 0 } }, select: { id: true } });
     const existing = await tx.commentVote.findUnique({ where: { commentId_userId: { commentId: row.id, userId: input.userId } }, select: { value: true } });
     const delta = value - (existing?.value ?? 0);
     if (value === 0) await tx.commentVote.deleteMany({ where: { commentId: row.id, userId: input.userId } });

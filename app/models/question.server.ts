@@ -116,3 +116,9 @@ export async function getAggregateVersion(questionId: string): Promise<number | 
   const question = await getDb().question.findUnique({ where: { id: questionId }, select: { aggregateVersion: true } });
   return question?.aggregateVersion ?? null;
 }
+
+/** The author of the article a question belongs to; null for unknown questions. */
+export async function getQuestionAuthorId(questionId: string): Promise<string | null> {
+  const question = await getDb().question.findUnique({ where: { id: questionId }, select: { article: { select: { authorId: true } } } });
+  return question?.article.authorId ?? null;
+}

@@ -1,6 +1,6 @@
 import type { Socket } from "socket.io-client";
 import type { ClientToServerEvents, SOCKET_PATH, ServerToClientEvents } from "./contract";
-import { isPresenceEvent, isRestartingEvent, isSnapshotFor, joinRefusal, parseAggregateEvent, type LiveAction } from "./live-state";
+import { isPresenceEvent, isRestartingEvent, isSnapshotFor, joinRefusal, parseAggregateEvent, parseCommentEvent, type LiveAction } from "./live-state";
 
 /**
  * The page's one socket.io connection, shared by every live question on it. Components watch a
@@ -119,6 +119,10 @@ function wire(socket: LiveSocket): () => void {
     const event = parseAggregateEvent(payload);
     if (event) sendTo(event.questionId, { type: "aggregate", event });
   };
+  const onComment = (payload: unknown) => {
+    const event = parseCommentEvent(payload);
+    if (event) sendTo(event.questionId, { type: "comment", event });
+  };
   const onPresence = (payload: unknown) => {
     if (isPresenceEvent(payload)) sendTo(payload.questionId, { type: "presence", count: payload.count });
   };
@@ -143,6 +147,7 @@ function wire(socket: LiveSocket): () => void {
   socket.on("connect_error", onConnectError);
   socket.on("question:aggregate", onAggregate);
   socket.on("question:presence", onPresence);
+  socket.on("question:comment", onComment);
   socket.on("server:restarting", onRestarting);
   window.addEventListener("offline", onOffline);
   window.addEventListener("online", onOnline);
@@ -152,6 +157,7 @@ function wire(socket: LiveSocket): () => void {
     socket.off("connect_error", onConnectError);
     socket.off("question:aggregate", onAggregate);
     socket.off("question:presence", onPresence);
+    socket.off("question:comment", onComment);
     socket.off("server:restarting", onRestarting);
     window.removeEventListener("offline", onOffline);
     window.removeEventListener("online", onOnline);

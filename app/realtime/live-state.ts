@@ -1,4 +1,4 @@
-import type { Aggregate, AggregateEvent, PresenceEvent, QuestionSnapshot, RestartingEvent } from "./contract";
+import type { Aggregate, AggregateEvent, CommentEvent, PresenceEvent, QuestionSnapshot, RestartingEvent } from "./contract";
 
 /**
  * What a page knows of one question's live crowd, and how each message changes it. Pure, so the
@@ -31,6 +31,8 @@ export type LiveAction =
   | { type: "snapshot"; snapshot: QuestionSnapshot }
   | { type: "aggregate"; event: AggregateEvent }
   | { type: "presence"; count: number }
+  /** For the discussion; the crowd's state ignores it. */
+  | { type: "comment"; event: CommentEvent }
   | { type: "server-state"; initial: LiveInitial }
   | { type: "connection-lost" }
   | { type: "connect-failed" }
@@ -67,6 +69,8 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
     }
     case "presence":
       return state.status === "live" ? { ...state, presence: action.count } : state;
+    case "comment":
+      return state;
     case "server-state":
       // The loader ran again (after the reader's own save, say): the higher version wins, and
       // what the reader caused is not news to them.
@@ -144,4 +148,28 @@ export function isPresenceEvent(value: unknown): value is PresenceEvent {
 
 export function isRestartingEvent(value: unknown): value is RestartingEvent {
   return isRecord(value) && isCount(value.reconnectAfterMs);
+}
+
+const isText = (value: unknown): value is string => typeof value === "string";
+const isOptionalText = (value: unknown): value is string | null => value === null || typeof value === "string";
+
+/** A comment message, or null if malformed. Its markdown is rendered (and sanitised) by the page. */
+export function parseCommentEvent(value: unknown): CommentEvent | null {
+  if (!isRecord(value) || !isText(value.questionId) || !isRecord(value.comment)) return null;
+  const comment = value.comment;
+  const valid =
+    isText(comment.id) &&
+    comment.questionId === value.questionId &&
+    isOptionalText(comment.parentId) &&
+    isOptionalText(comment.rootId) &&
+    isOptionalText(comment.body) &&
+    isText(comment.createdAt) &&
+    (comment.state === "visible" || comment.state === "deleted" || comment.state === "hidden") &&
+    isRecord(comment.author) &&
+    isText(comment.author.username) &&
+    typeof comment.score === "number" &&
+    (comment.forecastAtPosting === null || isProbabilities(comment.forecastAtPosting)) &&
+    (comment.currentForecast === null || isProbabilities(comment.currentForecast)) &&
+    Array.isArray(comment.revisions);
+  return valid ? (value as unknown as CommentEvent) : null;
 }

@@ -40,6 +40,8 @@ export default defineConfig({
       LOG_LEVEL: "warn",
       // Every e2e sign-up and login comes from 127.0.0.1; the limit itself is covered by the vitest integration tests.
       AUTH_RATE_LIMIT_PER_MINUTE: "1000",
+      // The XSS spec posts dozens of comments as one user; the limit itself is covered by server/comments.test.ts.
+      COMMENT_RATE_LIMIT_PER_MINUTE: "1000",
     },
   },
 });

@@ -9,6 +9,7 @@ import {
   newCommentSchema,
   reportCommentSchema,
   voteSchema,
+  type CommentIntent,
   type CommentView,
 } from "~/domain/comment";
 import { crowdHiddenReason } from "~/domain/crowd-visibility";
@@ -31,10 +32,6 @@ import type { SessionUser } from "~/models/session.server";
  * user sees it (the page updates in place, without reloading the question), or with messages and
  * a 4xx; the models store nothing of a refused change. What others see travels over the socket.
  */
-
-export const COMMENT_INTENTS = ["comment", "edit-comment", "delete-comment", "vote", "hide-comment", "report-comment", "credit-comments"] as const;
-export type CommentIntent = (typeof COMMENT_INTENTS)[number];
-export const isCommentIntent = (value: unknown): value is CommentIntent => COMMENT_INTENTS.includes(value as CommentIntent);
 
 export type CommentActionData =
   | {

@@ -94,5 +94,5 @@ export async function handleForecastAction({ request, params, context }: ActionF
     revealCrowd: outcome.revealCrowd,
     forecasterUserId: user.id,
   });
-  return reply({ ok: true, intent, savedAt: outcome.at.toISOString() });
+  return reply({ ok: true, intent, savedAt: outcome.at.toISOString(), forecastId: outcome.forecastId });
 }

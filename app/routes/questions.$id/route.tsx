@@ -1,5 +1,10 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
+import { Link, useLoaderData, useRevalidator, type ShouldRevalidateFunction } from "@remix-run/react";
+import { ChangedMindPrompt } from "~/components/ChangedMindPrompt";
+import { Discussion } from "~/components/Discussion";
+import { loadDiscussionPage, parseDiscussionQuery } from "~/discussion-view.server";
+import { getQuestionAuthorId } from "~/models/question.server";
+import { useDiscussion } from "~/realtime/use-discussion";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ConsensusChart } from "~/components/ConsensusChart";
 import { DateText } from "~/components/DateText";
@@ -14,7 +19,8 @@ import { getUser, requireUser } from "~/auth/guards.server";
 import { headersFromLoader, publicPageHeaders } from "~/http-cache";
 import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
 import { readFormData } from "~/form-data.server";
-import { handleCommentAction, isCommentIntent } from "./comment-intents.server";
+import { isCommentIntent } from "~/domain/comment";
+import { handleCommentAction } from "./comment-intents.server";
 import { handleForecastAction } from "./intents.server";
 
 export const headers = headersFromLoader;
@@ -25,7 +31,16 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const method = url.searchParams.has("method") ? parseAggregationMethod(url.searchParams.get("method")) : undefined;
   const view = await loadQuestionView(params.id ?? "", user, { method });
   if (!view) throw new Response("No such question", { status: 404, statusText: "Not Found" });
-  return data({ view, panel: forecastPanelPropsOf(view, user !== null), now: new Date().toISOString() }, { headers: publicPageHeaders(context) });
+  const query = parseDiscussionQuery(url.searchParams, view.question.scenarios.map((scenario) => scenario.id));
+  const [discussion, authorId] = await Promise.all([
+    loadDiscussionPage(view.question.id, { ...query, after: null }, { viewer: user, showForecasts: view.crowd.visible }),
+    user?.role === "author" ? getQuestionAuthorId(view.question.id) : Promise.resolve(null),
+  ]);
+  const canModerate = user !== null && (user.role === "admin" || (user.role === "author" && authorId === user.id));
+  return data(
+    { view, panel: forecastPanelPropsOf(view, user !== null), discussion, canModerate, now: new Date().toISOString() },
+    { headers: publicPageHeaders(context) },
+  );
 }
 
 export async function action(args: ActionFunctionArgs) {
@@ -35,6 +50,13 @@ export async function action(args: ActionFunctionArgs) {
   const intent = formData.get("intent");
   return isCommentIntent(intent) ? handleCommentAction(args, formData, intent) : handleForecastAction(args, formData);
 }
+
+/**
+ * The discussion's own changes answer with the changed comment and reach others over the socket:
+ * re-running this loader for them would only reload the figures and the first page of threads.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) =>
+  isCommentIntent(formData?.get("intent")) ? false : defaultShouldRevalidate;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
   data
@@ -95,8 +117,9 @@ function useLiveCrowdHistory(
 }
 
 export default function QuestionPage() {
-  const { view, panel, now } = useLoaderData<typeof loader>();
+  const { view, panel, now, discussion: loadedDiscussion, canModerate } = useLoaderData<typeof loader>();
   const { question, baseline, crowd, viewer } = view;
+  const discussion = useDiscussion(question.id, loadedDiscussion);
   const loadedAggregate = crowd.visible ? crowd.aggregate : null;
   const live = useQuestionLive(question.id, { version: crowd.version, aggregate: loadedAggregate }, { hidden: !crowd.visible });
 
@@ -161,6 +184,7 @@ export default function QuestionPage() {
           crowdControls={crowd.visible ? <MethodSwitch current={crowd.method} /> : null}
           onCrowdSeen={live.markSeen}
         />
+        {viewer && <ChangedMindPrompt questionId={question.id} forecasts={viewer.forecasts} comments={discussion.state.comments} onCredited={discussion.credited} />}
       </div>
 
       <section aria-labelledby="history-heading" className="mt-12">
@@ -183,6 +207,16 @@ export default function QuestionPage() {
           <a href={`/api/questions/${question.id}/history.json`} className="underline">JSON</a>.
         </p>
       </section>
+
+      <Discussion
+        discussion={discussion}
+        questionId={question.id}
+        kind={question.kind}
+        scenarios={question.scenarios}
+        signedIn={panel.viewer.signedIn}
+        canModerate={canModerate}
+        showForecasts={crowd.visible}
+      />
 
       {viewer && viewer.forecasts.length > 0 && (
         <section aria-labelledby="own-history-heading" className="mt-12">
