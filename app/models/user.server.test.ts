@@ -245,6 +245,8 @@ describe("exportUserData", () => {
       include: { scenarios: { orderBy: { position: "asc" } } },
     });
     await getDb().forecast.create({ data: { questionId: question.id, userId: user.id, probabilities: "[0.5,0.3,0.2]", rationale: "mine" } });
+    const comment = await getDb().comment.create({ data: { questionId: question.id, userId: user.id, body: "first *take*", scenarioId: question.scenarios[1]!.id, stance: "for" } });
+    await getDb().commentRevision.create({ data: { commentId: comment.id, body: "earlier take", createdAt: new Date("2026-11-30T10:00:00Z") } });
     const { token } = await createSession(user.id);
 
     const data = await exportUserData(user.id);
@@ -268,7 +270,16 @@ describe("exportUserData", () => {
     expect(Object.keys(data.forecasts[0]?.probabilities ?? {})).toEqual(question.scenarios.map((scenario) => scenario.title));
     expect(data.sessions).toHaveLength(1);
     expect(data.baselineRevisions).toEqual([]);
-    expect(data.comments).toEqual([]);
+    expect(data.comments).toHaveLength(1);
+    expect(data.comments[0]).toMatchObject({
+      id: comment.id,
+      body: "first *take*",
+      stance: "for",
+      scenario: "Capability-Tiered Coexistence",
+      question: { id: question.id, title: question.title },
+      earlierVersions: [{ body: "earlier take", createdAt: new Date("2026-11-30T10:00:00Z") }],
+    });
+    expect(data.commentVotes).toEqual([]);
     const serialized = JSON.stringify(data);
     expect(serialized).not.toContain(input.passwordHash);
     expect(serialized).not.toContain(token);

@@ -172,9 +172,29 @@ export async function exportUserData(userId: string) {
         orderBy: { createdAt: "asc" },
         select: { createdAt: true, note: true, probabilities: true, question: { select: { id: true, title: true } } },
       },
+      comments: {
+        orderBy: { createdAt: "asc" },
+        select: {
+          id: true,
+          parentId: true,
+          body: true,
+          createdAt: true,
+          editedAt: true,
+          deletedAt: true,
+          hiddenAt: true,
+          hiddenReason: true,
+          stance: true,
+          scenario: { select: { title: true } },
+          question: { select: { id: true, title: true } },
+          revisions: { orderBy: { createdAt: "asc" }, select: { body: true, createdAt: true } },
+        },
+      },
+      commentVotes: { select: { commentId: true, value: true, updatedAt: true } },
+      commentCredits: { select: { commentId: true, forecastId: true, createdAt: true } },
+      commentReports: { select: { commentId: true, reason: true, createdAt: true } },
     },
   });
-  const { sessions, forecasts, baselineRevisions, hideCrowdUntilForecast, ...account } = user;
+  const { sessions, forecasts, baselineRevisions, comments, commentVotes, commentCredits, commentReports, hideCrowdUntilForecast, ...account } = user;
   return {
     account: { ...account, preferences: { hideCrowdUntilForecast } },
     sessions,
@@ -190,7 +210,9 @@ export async function exportUserData(userId: string) {
       ...revision,
       probabilities: JSON.parse(probabilities) as number[],
     })),
-    // Comments arrive with the discussion feature; the export lists them once they exist.
-    comments: [] as never[],
+    comments: comments.map(({ scenario, revisions, ...comment }) => ({ ...comment, scenario: scenario?.title ?? null, earlierVersions: revisions })),
+    commentVotes,
+    commentCredits,
+    commentReports,
   };
 }
