@@ -16,14 +16,15 @@ import { AGGREGATION_METHODS, type AggregationMethod } from "~/domain/aggregatio
 import type { Aggregate } from "~/realtime/contract";
 import { useQuestionLive } from "~/realtime/use-question-live";
 import { getUser, requireUser } from "~/auth/guards.server";
-import { headersFromLoader, publicPageHeaders } from "~/http-cache";
+import { headersFromActionAndLoader, publicPageHeaders } from "~/http-cache";
 import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
 import { readFormData } from "~/form-data.server";
 import { isCommentIntent } from "~/domain/comment";
 import { handleCommentAction } from "./comment-intents.server";
 import { handleForecastAction } from "./intents.server";
 
-export const headers = headersFromLoader;
+// Action headers too: Retry-After on a 429 (comment limit) or 503 must reach the fetcher.
+export const headers = headersFromActionAndLoader;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const user = getUser(context);
