@@ -254,6 +254,26 @@ describe("bad input never becomes a 500 or a half-written row", () => {
     expect(response.status).toBe(413);
   });
 
+  it("answers a body of undeclared length (chunked) with 411 before reading it, and creates nothing", async () => {
+    const fields = valid();
+    const encoded = new TextEncoder().encode(new URLSearchParams(fields).toString());
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoded);
+        controller.close();
+      },
+    });
+    const response = await fetch(`${origin}/signup`, {
+      method: "POST",
+      headers: { Origin: origin, "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(411);
+    expect(await response.text()).toMatch(/Content-Length/);
+    expect(await getDb().user.findUnique({ where: { username: fields.username } })).toBeNull();
+  });
+
   it("gives a bot that fills the honeypot a 400 and no account", async () => {
     const fields = valid();
     const response = await post("/signup", { ...fields, website: "https://spam.example" });

@@ -27,6 +27,12 @@ export function mutationGuard(options: { allowedOrigins: readonly string[]; maxB
       res.status(413).type("text/plain").send("Refused: the request is larger than any form on this site sends.");
       return;
     }
+    // A body without a declared length (chunked) could be any size by the time it is read;
+    // browsers always declare it for forms, so such a request is not one of ours.
+    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] !== undefined) {
+      res.status(411).type("text/plain").send("Refused: send the form with a Content-Length, as browsers do.");
+      return;
+    }
     next();
   };
 }
