@@ -128,7 +128,7 @@ export function CommentItem({
               <CommentForm questionId={context.questionId} editing={comment} autoFocus onCancel={() => setOpen(null)} onDone={(updated) => { context.onOwn(updated); setOpen(null); }} />
             ) : html !== undefined ? (
               // Sanitised by app/domain/comment-markdown.ts (rehype-sanitize), on the server or here.
-              <div className="prose prose-sm prose-stone max-w-none break-words dark:prose-invert" dangerouslySetInnerHTML={{ __html: html }} />
+              <div className="prose prose-sm prose-stone max-w-none break-words dark:prose-invert prose-code:before:content-none prose-code:after:content-none" dangerouslySetInnerHTML={{ __html: html }} />
             ) : (
               <p className="whitespace-pre-wrap break-words text-sm">{comment.body}</p>
             )}

@@ -109,8 +109,8 @@ function toView(row: CommentRow, options: ViewOptions, current: Map<string, numb
     stance: row.stance === "for" || row.stance === "against" ? row.stance : null,
     score: row.score,
     myVote: vote > 0 ? 1 : vote < 0 ? -1 : 0,
-    forecastAtPosting: options.showForecasts && row.forecast && state !== "deleted" ? parseProbabilityVector(row.forecast.probabilities) : null,
-    currentForecast: options.showForecasts && state !== "deleted" ? (current.get(row.userId) ?? null) : null,
+    forecastAtPosting: options.showForecasts && row.forecast && bodyShown ? parseProbabilityVector(row.forecast.probabilities) : null,
+    currentForecast: options.showForecasts && bodyShown ? (current.get(row.userId) ?? null) : null,
     movedCount: row._count.credits,
     reportCount: moderator ? row._count.reports : 0,
     mine,
@@ -134,6 +134,7 @@ export interface CommentPage {
   replies: CommentView[];
   /** Pass as `after` for the next page; null on the last one. */
   nextCursor: string | null;
+  /** Comments shown (neither deleted nor hidden), replies included; with a filter, those tagged with its scenario. */
   total: number;
 }
 
@@ -163,7 +164,7 @@ export async function listCommentPage(
       take: COMMENT_PAGE_SIZE + 1,
       ...(cursorIsRoot ? { cursor: { id: input.after! }, skip: 1 } : {}),
     }),
-    db.comment.count({ where: { questionId: input.questionId, deletedAt: null, ...(input.scenarioId ? { scenarioId: input.scenarioId } : {}) } }),
+    db.comment.count({ where: { questionId: input.questionId, deletedAt: null, hiddenAt: null, ...(input.scenarioId ? { scenarioId: input.scenarioId } : {}) } }),
   ]);
   const pageRows = rootRows.slice(0, COMMENT_PAGE_SIZE);
   const replyRows = pageRows.length ? await findComments(db, { rootId: { in: pageRows.map((row) => row.id) } }, viewerId) : [];
@@ -282,6 +283,15 @@ async function findForChange(tx: Pick<Db, "comment">, commentId: string, questio
   });
 }
 
+/**
+ * Locks comment rows until the transaction ends (PostgreSQL; SQLite runs one write transaction at
+ * a time anyway), so that what is read next — a vote, a report, a credit — cannot change under
+ * a concurrent request of the same user. A no-op update is the portable row lock.
+ */
+async function lockComments(tx: Pick<Db, "comment">, ids: readonly string[]) {
+  for (const id of [...ids].sort()) await tx.comment.update({ where: { id }, data: { score: { increment: 0 } }, select: { id: true } });
+}
+
 export interface ChangedComment {
   id: string;
   question: PostingQuestion;
@@ -341,9 +351,8 @@ export async function voteOnComment(input: { questionId: string; commentId: stri
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId === input.userId) return refuse("own_comment", "You cannot vote on your own comment.");
     if (row.deletedAt || row.hiddenAt) return refuse("unavailable", "This comment was deleted or hidden; it can no longer be voted on.");
-    // Locks the comment's row (PostgreSQL) before the vote is read: concurrent votes by one user
-    // would otherwise each add their delta to the score.
-    await tx.comment.update({ where: { id: row.id }, data: { score: { increment: 0 } }, select: { id: true } });
+    // Concurrent votes by one user would otherwise each add their delta to the score.
+    await lockComments(tx, [row.id]);
     const existing = await tx.commentVote.findUnique({ where: { commentId_userId: { commentId: row.id, userId: input.userId } }, select: { value: true } });
     const delta = value - (existing?.value ?? 0);
     if (value === 0) await tx.commentVote.deleteMany({ where: { commentId: row.id, userId: input.userId } });
@@ -368,6 +377,7 @@ export async function reportComment(input: { questionId: string; commentId: stri
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId === input.userId) return refuse("own_comment", "You cannot report your own comment; edit or delete it instead.");
     if (row.deletedAt) return refuse("unavailable", "This comment was already deleted.");
+    await lockComments(tx, [row.id]);
     const existing = await tx.commentReport.findUnique({ where: { commentId_userId: { commentId: row.id, userId: input.userId } }, select: { id: true } });
     if (existing) return refuse("already_reported", "You have already reported this comment; a moderator will look at it.");
     await tx.commentReport.create({ data: { commentId: row.id, userId: input.userId, reason: input.reason } });
@@ -404,6 +414,7 @@ export async function creditComments(
     if (comments.some((comment) => comment.questionId !== forecast.questionId)) return refuse("parent_elsewhere", "Only comments on the same question can be credited.");
     if (comments.some((comment) => comment.userId === input.userId)) return refuse("own_comment", "You cannot credit your own comment.");
     if (comments.some((comment) => comment.deletedAt || comment.hiddenAt)) return refuse("unavailable", "One of those comments was deleted or hidden.");
+    await lockComments(tx, ids);
     const already = new Set(
       (await tx.commentCredit.findMany({ where: { userId: input.userId, commentId: { in: ids } }, select: { commentId: true } })).map((credit) => credit.commentId),
     );

@@ -174,6 +174,10 @@ export default function QuestionPage() {
               {question.acceptingForecasts ? "closes" : "closed"} <DateText date={question.closesAt} />
             </>
           )}
+          {" · "}
+          <a href="#discussion" className="underline">
+            {discussion.state.total === 1 ? "1 comment" : `${discussion.state.total} comments`}
+          </a>
         </p>
       </header>
 
