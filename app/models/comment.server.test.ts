@@ -8,6 +8,7 @@ import { createDb, getDb, type Db } from "~/db.server";
 import { CHANGED_MIND_WINDOW_MS, COMMENT_PAGE_SIZE, type CommentSort } from "~/domain/comment";
 import { postgresSkipReason } from "../../test/test-database";
 import {
+  countCommentsOf,
   createComment,
   creditComments,
   deleteComment,
@@ -587,6 +588,20 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         expect(page.replies.map((view) => view.id)).toEqual([reply]);
         expect(page.total).toBe(2);
         expect((await listCommentPage({ questionId: question.id, sort: "newest" }, everyone(null), db)).roots).toHaveLength(4);
+      });
+
+      it("counts shown comments per question, replies included, deleted and hidden ones not", async () => {
+        const db = dbOf();
+        const [question, quiet] = [await makeQuestion(db), await makeQuestion(db)];
+        const [alice, bob] = await makeUsers(db, 2);
+        const root = await post(db, { questionId: question.id, userId: alice!.id, body: "Root" });
+        await post(db, { questionId: question.id, userId: bob!.id, body: "Reply", parentId: root });
+        const gone = await post(db, { questionId: question.id, userId: bob!.id, body: "Gone" });
+        await db.comment.update({ where: { id: gone }, data: { deletedAt: new Date() } });
+        const hidden = await post(db, { questionId: question.id, userId: bob!.id, body: "Hidden" });
+        await db.comment.update({ where: { id: hidden }, data: { hiddenAt: new Date(), hiddenReason: "spam" } });
+
+        expect(await countCommentsOf([question.id, quiet.id], db)).toEqual({ [question.id]: 2, [quiet.id]: 0 });
       });
 
       it("lists what was posted after a comment, oldest first, replies included, deleted ones left out", async () => {

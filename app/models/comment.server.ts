@@ -443,3 +443,11 @@ export async function listCommentsByUser(userId: string, limit = 50, db: Db = ge
   });
   return rows.map((row) => ({ id: row.id, body: row.body, createdAt: row.createdAt.toISOString(), question: row.question, movedCount: row._count.credits, score: row.score }));
 }
+
+/** Shown comments (neither deleted nor hidden) per question, in one query; questions without any are 0. */
+export async function countCommentsOf(questionIds: readonly string[], db: Db = getDb()): Promise<Record<string, number>> {
+  const rows = await db.comment.groupBy({ by: ["questionId"], where: { questionId: { in: [...questionIds] }, deletedAt: null, hiddenAt: null }, _count: { _all: true } });
+  const counts: Record<string, number> = Object.fromEntries(questionIds.map((id) => [id, 0]));
+  for (const row of rows) counts[row.questionId] = row._count._all;
+  return counts;
+}

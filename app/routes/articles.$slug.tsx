@@ -11,6 +11,7 @@ import { Paragraphs } from "~/components/Paragraphs";
 import { ScenarioCard } from "~/components/ScenarioCard";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { getPublishedArticle } from "~/models/article.server";
+import { countCommentsOf } from "~/models/comment.server";
 import { forecastPanelPropsOf, loadQuestionViews } from "~/question-view.server";
 import { useQuestionLive, type LiveInitial } from "~/realtime/use-question-live";
 
@@ -20,16 +21,14 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const article = await getPublishedArticle(params.slug ?? "");
   if (!article) throw new Response("No such article", { status: 404 });
   const user = getUser(context);
-  const views = await loadQuestionViews(
-    article.questions.map((question) => question.id),
-    user,
-  );
+  const questionIds = article.questions.map((question) => question.id);
+  const [views, commentCounts] = await Promise.all([loadQuestionViews(questionIds, user), countCommentsOf(questionIds)]);
   const panels = Object.fromEntries([...views].map(([id, view]) => [id, forecastPanelPropsOf(view, user !== null)]));
   // Where the page's live figures start from; the socket only ever moves them forward.
   const live = Object.fromEntries(
     [...views].map(([id, { crowd }]): [string, LiveInitial] => [id, { version: crowd.version, aggregate: crowd.visible ? crowd.aggregate : null }]),
   );
-  return data({ article, panels, live }, { headers: publicPageHeaders(context) });
+  return data({ article, panels, live, commentCounts }, { headers: publicPageHeaders(context) });
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) =>
@@ -38,7 +37,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) =>
     : [{ title: "Article not found — Crowdline" }];
 
 export default function ArticlePage() {
-  const { article, panels, live } = useLoaderData<typeof loader>();
+  const { article, panels, live, commentCounts } = useLoaderData<typeof loader>();
   const scenarioQuestions = article.questions.filter((question) => question.kind === "scenarios");
   const claims = article.questions.filter((question) => question.kind === "binary");
 
@@ -104,6 +103,10 @@ export default function ArticlePage() {
                 <p className="mt-3 text-sm">
                   <Link to={`/questions/${question.id}`} className="font-medium text-accent-700 underline dark:text-accent-300">
                     How the forecast moved, and your history →
+                  </Link>
+                  {" · "}
+                  <Link to={`/questions/${question.id}#discussion`} className="text-stone-600 underline dark:text-stone-300">
+                    {commentCounts[question.id] === 1 ? "1 comment" : `${commentCounts[question.id] ?? 0} comments`}
                   </Link>
                 </p>
               </div>
