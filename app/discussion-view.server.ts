@@ -1,7 +1,6 @@
-import { parseCommentSort, type CommentSort, type CommentView } from "~/domain/comment";
-import { renderCommentMarkdown } from "~/domain/comment-markdown";
+import { parseCommentSort, type CommentSort } from "~/domain/comment";
 import { crowdHiddenReason } from "~/domain/crowd-visibility";
-import { listCommentPage, listCommentsSince, type CommentPage, type ViewOptions } from "~/models/comment.server";
+import { listCommentPage, listCommentsSince, renderedHtmlOf, type CommentPage, type ViewOptions } from "~/models/comment.server";
 import { hasForecastOn } from "~/models/forecast.server";
 import { getQuestionForForecasting } from "~/models/question.server";
 import type { SessionUser } from "~/models/session.server";
@@ -34,12 +33,9 @@ export function parseDiscussionQuery(params: URLSearchParams, scenarioIds: reado
   };
 }
 
-export const renderedHtmlOf = (comments: readonly CommentView[]): Record<string, string> =>
-  Object.fromEntries(comments.flatMap((comment) => (comment.body === null ? [] : [[comment.id, renderCommentMarkdown(comment.body)]])));
-
 export async function loadDiscussionPage(questionId: string, query: DiscussionQuery, options: ViewOptions): Promise<DiscussionPage> {
   const page = await listCommentPage({ questionId, ...query }, options);
-  return { ...page, sort: query.sort, scenarioId: query.scenarioId, html: renderedHtmlOf([...page.roots, ...page.replies]) };
+  return { ...page, sort: query.sort, scenarioId: query.scenarioId, html: await renderedHtmlOf([...page.roots, ...page.replies]) };
 }
 
 /** Who is looking at a question's discussion, and whether they may see the forecasts in it; null for unknown or draft questions. */
@@ -56,5 +52,5 @@ export async function discussionViewerFor(questionId: string, user: SessionUser 
 
 export async function loadCommentsSince(questionId: string, sinceId: string | null, options: ViewOptions) {
   const comments = await listCommentsSince({ questionId, sinceId }, options);
-  return comments && { comments, html: renderedHtmlOf(comments) };
+  return comments && { comments, html: await renderedHtmlOf(comments) };
 }

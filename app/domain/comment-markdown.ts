@@ -45,6 +45,12 @@ const LINK_REL = ["nofollow", "ugc", "noopener"];
 const SITE_BASE = "https://crowdline.invalid";
 
 /**
+ * Bump whenever the HTML this module produces for the same markdown changes: comments store
+ * their rendered HTML with the version that made it, and older ones are rendered again.
+ */
+export const COMMENT_RENDER_VERSION = 1;
+
+/**
  * Whether a rendered href may stay. Relative paths other than "/…" go too: the same comment
  * shows on question pages, profiles and feeds, where "foo" or "#x" would mean different things.
  * The checks assume the WHATWG URL parser (strips tabs/newlines, reads "\" as "/"), so anything

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Role } from "~/auth/account-forms";
 import { createDb, getDb, type Db } from "~/db.server";
 import { CHANGED_MIND_WINDOW_MS, COMMENT_PAGE_SIZE, type CommentSort } from "~/domain/comment";
+import { COMMENT_RENDER_VERSION } from "~/domain/comment-markdown";
 import { postgresSkipReason } from "../../test/test-database";
 import {
   countCommentsOf,
@@ -18,6 +19,7 @@ import {
   listCommentPage,
   listCommentsByUser,
   listCommentsSince,
+  renderedHtmlOf,
   reportComment,
   voteOnComment,
   type CommentViewer,
@@ -588,6 +590,25 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         expect(page.replies.map((view) => view.id)).toEqual([reply]);
         expect(page.total).toBe(2);
         expect((await listCommentPage({ questionId: question.id, sort: "newest" }, everyone(null), db)).roots).toHaveLength(4);
+      });
+
+      it("stores the rendered HTML when writing, uses it when reading and renders again what an older renderer stored", async () => {
+        const db = dbOf();
+        const question = await makeQuestion(db);
+        const [alice] = await makeUsers(db, 1);
+        const id = await post(db, { questionId: question.id, userId: alice!.id, body: "Plain *take*" });
+        const stored = await db.comment.findUniqueOrThrow({ where: { id }, select: { bodyHtml: true, renderVersion: true } });
+        expect(stored).toEqual({ bodyHtml: "<p>Plain <em>take</em></p>", renderVersion: COMMENT_RENDER_VERSION });
+        const view = (await getCommentView(id, everyone(null), db))!;
+
+        await db.comment.update({ where: { id }, data: { bodyHtml: "<p>stored</p>" } });
+        expect(await renderedHtmlOf([view], db)).toEqual({ [id]: "<p>stored</p>" });
+        await db.comment.update({ where: { id }, data: { renderVersion: COMMENT_RENDER_VERSION - 1 } });
+        expect(await renderedHtmlOf([view], db)).toEqual({ [id]: "<p>Plain <em>take</em></p>" });
+
+        await editComment({ questionId: question.id, commentId: id, userId: alice!.id, body: "Edited **take**" }, db);
+        expect((await db.comment.findUniqueOrThrow({ where: { id } })).bodyHtml).toBe("<p>Edited <strong>take</strong></p>");
+        expect(await renderedHtmlOf([{ ...view, body: null }], db)).toEqual({});
       });
 
       it("counts shown comments per question, replies included, deleted and hidden ones not", async () => {

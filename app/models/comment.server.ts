@@ -9,6 +9,7 @@ import {
   type CommentView,
   type NewComment,
 } from "~/domain/comment";
+import { COMMENT_RENDER_VERSION, renderCommentMarkdown } from "~/domain/comment-markdown";
 import { parseProbabilityVector } from "~/domain/probability-vector";
 
 /**
@@ -230,6 +231,8 @@ export async function createComment(
   input: NewComment & { questionId: string; userId: string; now?: Date },
   db: Db = getDb(),
 ): Promise<CommentOutcome<{ id: string; question: PostingQuestion }>> {
+  // Rendered before the transaction: it is the slow part, and needs no lock.
+  const bodyHtml = renderCommentMarkdown(input.body);
   return db.$transaction(async (tx) => {
     const question = await tx.question.findFirst({
       where: { id: input.questionId, article: { publishedAt: { not: null } } },
@@ -262,6 +265,8 @@ export async function createComment(
         rootId,
         depth,
         body: input.body,
+        bodyHtml,
+        renderVersion: COMMENT_RENDER_VERSION,
         scenarioId: input.scenarioId ?? null,
         stance: input.scenarioId ? (input.stance ?? null) : null,
         forecastId: standing?.id ?? null,
@@ -305,6 +310,7 @@ const changed = (row: ModerationRow): CommentOutcome<ChangedComment> => ({
 /** Replaces the text of one's own comment, keeping the previous text as a revision. */
 export async function editComment(input: { questionId: string; commentId: string; userId: string; body: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
   const now = input.now ?? new Date();
+  const bodyHtml = renderCommentMarkdown(input.body);
   return db.$transaction(async (tx) => {
     const row = await findForChange(tx, input.commentId, input.questionId);
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
@@ -314,7 +320,7 @@ export async function editComment(input: { questionId: string; commentId: string
     const previous = await tx.comment.findUniqueOrThrow({ where: { id: row.id }, select: { body: true, createdAt: true, editedAt: true } });
     if (previous.body === input.body) return changed(row);
     await tx.commentRevision.create({ data: { commentId: row.id, body: previous.body, createdAt: previous.editedAt ?? previous.createdAt } });
-    await tx.comment.update({ where: { id: row.id }, data: { body: input.body, editedAt: now } });
+    await tx.comment.update({ where: { id: row.id }, data: { body: input.body, bodyHtml, renderVersion: COMMENT_RENDER_VERSION, editedAt: now } });
     return changed(row);
   });
 }
@@ -450,4 +456,15 @@ export async function countCommentsOf(questionIds: readonly string[], db: Db = g
   const counts: Record<string, number> = Object.fromEntries(questionIds.map((id) => [id, 0]));
   for (const row of rows) counts[row.questionId] = row._count._all;
   return counts;
+}
+
+/**
+ * The sanitised HTML of the comments whose text `views` show, by id: as stored when written, or
+ * rendered now for comments stored by an older renderer.
+ */
+export async function renderedHtmlOf(views: readonly CommentView[], db: Db = getDb()): Promise<Record<string, string>> {
+  const shown = views.filter((view) => view.body !== null);
+  if (shown.length === 0) return {};
+  const rows = await db.comment.findMany({ where: { id: { in: shown.map((view) => view.id) } }, select: { id: true, body: true, bodyHtml: true, renderVersion: true } });
+  return Object.fromEntries(rows.map((row) => [row.id, row.renderVersion === COMMENT_RENDER_VERSION ? row.bodyHtml : renderCommentMarkdown(row.body)]));
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Comment" ADD COLUMN     "bodyHtml" TEXT NOT NULL DEFAULT '',
+ADD COLUMN     "renderVersion" INTEGER NOT NULL DEFAULT 0;
