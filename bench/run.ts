@@ -8,6 +8,7 @@ import path from "node:path";
 import { articlePageBench } from "./article-page";
 import { aggregationBench } from "./aggregation";
 import { describeCodeVersion } from "./code-version";
+import { discussionBench } from "./discussion";
 import { forecastWritesBench } from "./forecast-writes";
 import { type Bench, projectRoot, stopAllProcesses } from "./harness";
 import { liveBench } from "./live";
@@ -16,7 +17,7 @@ import { type BenchResult, renderConsole, renderMarkdown } from "./report";
 import { snapshotWorkingTree } from "./working-tree-snapshot";
 
 /** The registry: a new bench is a module exporting a Bench, listed here. */
-const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench];
+const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench, discussionBench];
 
 const reportFile = path.join(projectRoot, "docs/PERFORMANCE.md");
 const scratchRoot = path.join(projectRoot, ".tmp");
