@@ -20,7 +20,7 @@ export function CommentForm({
   scenarios,
   onDone,
   onCancel,
-  autoFocus,
+  focusOnOpen,
 }: {
   questionId: string;
   parentId?: string;
@@ -29,7 +29,8 @@ export function CommentForm({
   scenarios?: readonly CommentFormScenario[];
   onDone(comment: CommentView): void;
   onCancel?: () => void;
-  autoFocus?: boolean;
+  /** Opened by the reader (Reply, Edit): the cursor goes to the text at once. */
+  focusOnOpen?: boolean;
 }) {
   const fetcher = useFetcher<CommentActionData>({ key: `comment-${questionId}-${editing?.id ?? parentId ?? "new"}` });
   const id = useId();
@@ -55,8 +56,8 @@ export function CommentForm({
   }, [result, onDone, editing]);
 
   useEffect(() => {
-    if (autoFocus) textarea.current?.focus();
-  }, [autoFocus]);
+    if (focusOnOpen) textarea.current?.focus();
+  }, [focusOnOpen]);
 
   const describedBy = [bodyErrors.length ? `${id}-body-errors` : "", `${id}-count`].filter(Boolean).join(" ");
   return (

@@ -125,7 +125,7 @@ export function CommentItem({
               </p>
             )}
             {open === "edit" ? (
-              <CommentForm questionId={context.questionId} editing={comment} autoFocus onCancel={() => setOpen(null)} onDone={(updated) => { context.onOwn(updated); setOpen(null); }} />
+              <CommentForm questionId={context.questionId} editing={comment} focusOnOpen onCancel={() => setOpen(null)} onDone={(updated) => { context.onOwn(updated); setOpen(null); }} />
             ) : html !== undefined ? (
               // Sanitised by app/domain/comment-markdown.ts (rehype-sanitize), on the server or here.
               <div className="prose prose-sm prose-stone max-w-none break-words dark:prose-invert prose-code:before:content-none prose-code:after:content-none" dangerouslySetInnerHTML={{ __html: html }} />
@@ -154,7 +154,7 @@ export function CommentItem({
               Report
             </button>
           )}
-          {context.canModerate && (
+          {context.canModerate && !comment.mine && (
             <button type="button" className="text-stone-600 hover:underline dark:text-stone-300" aria-expanded={open === "hide"} onClick={() => setOpen(open === "hide" ? null : "hide")}>
               Hide
             </button>
@@ -171,7 +171,7 @@ export function CommentItem({
       )}
       {open === "reply" && (
         <div className="mt-3">
-          <CommentForm questionId={context.questionId} parentId={comment.id} autoFocus onCancel={() => setOpen(null)} onDone={(reply) => { context.onOwn(reply); setOpen(null); }} />
+          <CommentForm questionId={context.questionId} parentId={comment.id} focusOnOpen onCancel={() => setOpen(null)} onDone={(reply) => { context.onOwn(reply); setOpen(null); }} />
         </div>
       )}
       {open === "login" && (
@@ -279,7 +279,9 @@ function ReasonForm({ comment, context, intent, onClose }: { comment: CommentVie
     if (!result?.ok || handled.current === result) return;
     handled.current = result;
     if (result.comment) context.onOwn(result.comment);
-  }, [result, context]);
+    // A hidden comment has no actions left: the form has nothing more to do.
+    if (intent === "hide-comment") onClose();
+  }, [result, context, intent, onClose]);
   if (result?.ok && intent === "report-comment") {
     return <p role="status" className="mt-2 text-sm text-stone-600 dark:text-stone-300">{result.message}</p>;
   }

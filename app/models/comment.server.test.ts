@@ -384,6 +384,9 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         const row = await db.comment.findUniqueOrThrow({ where: { id: comment } });
         expect(row).toMatchObject({ hiddenReason: "Personal attack", hiddenById: question.author.id, body: "Questionable" });
         expect(row.hiddenAt).not.toBeNull();
+        // Hiding again would rewrite the reason its author was told.
+        expect(await hideComment({ questionId: question.id, commentId: comment, moderator: admin!, reason: "Another reason" }, db)).toMatchObject({ ok: false, code: "unavailable" });
+        expect((await db.comment.findUniqueOrThrow({ where: { id: comment } })).hiddenReason).toBe("Personal attack");
 
         for (const viewer of [alice!, question.author, admin!]) {
           expect(await getCommentView(comment, everyone(viewer), db)).toMatchObject({ state: "hidden", body: "Questionable", hiddenReason: "Personal attack" });

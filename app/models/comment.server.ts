@@ -344,6 +344,8 @@ export async function hideComment(input: { questionId: string; commentId: string
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (!canEditArticle(input.moderator, row.question.article)) return refuse("not_allowed", "Only the article's author and admins can hide comments.");
     if (row.deletedAt) return refuse("unavailable", "This comment was already deleted by its author.");
+    // A second hide would overwrite the reason its author was given.
+    if (row.hiddenAt) return refuse("unavailable", "This comment is already hidden.");
     await tx.comment.update({ where: { id: row.id }, data: { hiddenAt: input.now ?? new Date(), hiddenReason: input.reason, hiddenById: input.moderator.id } });
     return changed(row);
   });

@@ -96,7 +96,6 @@ export function useDiscussion(questionId: string, initial: DiscussionInitial): D
       cancelled = true;
     };
     // The key stands for the list: an effect per new render would re-run for every keystroke elsewhere.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [unrenderedKey]);
 
   const loadMore = useCallback(async () => {
