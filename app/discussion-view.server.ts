@@ -13,8 +13,6 @@ import type { SessionUser } from "~/models/session.server";
 export interface DiscussionPage extends CommentPage {
   sort: CommentSort;
   scenarioId: string | null;
-  /** Sanitised HTML by comment id, for comments whose text is shown. */
-  html: Record<string, string>;
 }
 
 export interface DiscussionQuery {
@@ -35,7 +33,7 @@ export function parseDiscussionQuery(params: URLSearchParams, scenarioIds: reado
 
 export async function loadDiscussionPage(questionId: string, query: DiscussionQuery, options: ViewOptions): Promise<DiscussionPage> {
   const page = await listCommentPage({ questionId, ...query }, options);
-  return { ...page, sort: query.sort, scenarioId: query.scenarioId, html: await renderedHtmlOf([...page.roots, ...page.replies]) };
+  return { ...page, sort: query.sort, scenarioId: query.scenarioId };
 }
 
 /** Who is looking at a question's discussion, and whether they may see the forecasts in it; null for unknown or draft questions. */

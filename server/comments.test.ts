@@ -333,3 +333,37 @@ describe.skipIf(redisSkipReason())("the comment limit across instances (Redis)",
     }
   });
 });
+
+describe("a long discussion's page", () => {
+  it("is gzipped as one stream, close to what gzip makes of the whole page", async () => {
+    const question = await makeQuestion();
+    const db = getDb();
+    const [reader] = await createSignedInReaders(db, 1, `long_${tag()}`);
+    await db.comment.createMany({
+      data: Array.from({ length: 60 }, (_, index) => ({
+        questionId: question.id,
+        userId: reader!.userId,
+        body: `Point ${index}: the **tiers** hold while compute stays scarce.`,
+        bodyHtml: `<p>Point ${index}: the <strong>tiers</strong> hold while compute stays scarce.</p>`,
+      })),
+    });
+    // A cookie keeps the page cache out of it: this is the rendered response itself. node:http,
+    // because fetch always decompresses.
+    const { gunzipSync, gzipSync } = await import("node:zlib");
+    const { get } = await import("node:http");
+    const compressed = await new Promise<Buffer>((resolve, reject) => {
+      get(`${origin}/questions/${question.id}`, { headers: { "Accept-Encoding": "gzip", Cookie: "unrelated=1" } }, (response) => {
+        expect(response.statusCode).toBe(200);
+        expect(response.headers["content-encoding"]).toBe("gzip");
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => resolve(Buffer.concat(chunks)));
+        response.on("error", reject);
+      }).on("error", reject);
+    });
+    const page = gunzipSync(compressed);
+    expect(page.toString()).toContain("Point 59");
+    // A flush per streamed chunk made this ~5x gzip's size.
+    expect(compressed.length).toBeLessThan(gzipSync(page).length * 1.5);
+  });
+});

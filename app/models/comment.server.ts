@@ -48,6 +48,8 @@ const commentSelect = (viewerId: string | null) =>
     rootId: true,
     userId: true,
     body: true,
+    bodyHtml: true,
+    renderVersion: true,
     scenarioId: true,
     stance: true,
     score: true,
@@ -137,6 +139,8 @@ export interface CommentPage {
   nextCursor: string | null;
   /** Comments shown (neither deleted nor hidden), replies included; with a filter, those tagged with its scenario. */
   total: number;
+  /** Sanitised HTML by id of the comments whose text is shown. */
+  html: Record<string, string>;
 }
 
 /**
@@ -172,7 +176,8 @@ export async function listCommentPage(
   const views = await viewsOf(db, input.questionId, [...pageRows, ...replyRows], options);
   const roots = views.slice(0, pageRows.length);
   const replies = withoutEmptyPlaceholders(views.slice(pageRows.length));
-  return { roots, replies, nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null, total };
+  const html = htmlOfRows([...pageRows, ...replyRows], new Set(views.flatMap((view) => (view.body === null ? [] : [view.id]))));
+  return { roots, replies, nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null, total, html };
 }
 
 /** Drops deleted replies that no longer lead to anything shown. */
@@ -468,5 +473,13 @@ export async function renderedHtmlOf(views: readonly CommentView[], db: Db = get
   const shown = views.filter((view) => view.body !== null);
   if (shown.length === 0) return {};
   const rows = await db.comment.findMany({ where: { id: { in: shown.map((view) => view.id) } }, select: { id: true, body: true, bodyHtml: true, renderVersion: true } });
-  return Object.fromEntries(rows.map((row) => [row.id, row.renderVersion === COMMENT_RENDER_VERSION ? row.bodyHtml : renderCommentMarkdown(row.body)]));
+  return htmlOfRows(rows, new Set(shown.map((view) => view.id)));
+}
+
+function htmlOfRows(rows: readonly { id: string; body: string; bodyHtml: string; renderVersion: number }[], shown: ReadonlySet<string>): Record<string, string> {
+  const html: Record<string, string> = {};
+  for (const row of rows) {
+    if (shown.has(row.id)) html[row.id] = row.renderVersion === COMMENT_RENDER_VERSION ? row.bodyHtml : renderCommentMarkdown(row.body);
+  }
+  return html;
 }

@@ -165,8 +165,8 @@ function describeProfiles(name: string, dbOf: () => Db) {
 
       const profile = await getPublicProfile(user.username, db);
       expect(profile?.comments).toEqual([
-        { id: latest, body: "Second thoughts", createdAt: new Date(start + 1_000).toISOString(), question: { id: question.id, title: "Discussed" }, movedCount: 0, score: 3 },
-        { id: first, body: "First *thoughts*", createdAt: new Date(start).toISOString(), question: { id: question.id, title: "Discussed" }, movedCount: 1, score: 0 },
+        { id: latest, body: "Second thoughts", excerpt: "Second thoughts", createdAt: new Date(start + 1_000).toISOString(), question: { id: question.id, title: "Discussed" }, movedCount: 0, score: 3 },
+        { id: first, body: "First *thoughts*", excerpt: "First thoughts", createdAt: new Date(start).toISOString(), question: { id: question.id, title: "Discussed" }, movedCount: 1, score: 0 },
       ]);
     });
 

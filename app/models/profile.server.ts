@@ -1,6 +1,7 @@
 import { ROLES, type Role } from "~/auth/account-forms";
 import { getDb, type Db } from "~/db.server";
 import { parseProbabilityVector } from "~/domain/probability-vector";
+import { commentPlainText } from "~/domain/comment-markdown";
 import { listCommentsByUser, type ProfileComment } from "./comment.server";
 
 /**
@@ -14,6 +15,8 @@ import { listCommentsByUser, type ProfileComment } from "./comment.server";
 
 /** The newest this many current forecasts are listed; the page says how many there are in all. */
 export const PROFILE_FORECAST_LIMIT = 50;
+const PROFILE_EXCERPT_LENGTH = 280;
+
 /** The newest this many shown comments are listed. */
 export const PROFILE_COMMENT_LIMIT = 50;
 
@@ -38,7 +41,7 @@ export interface PublicProfile {
   forecastCount: number;
   /** Current forecasts left out because their question hides the crowd until one has forecast. */
   hiddenForecastCount: number;
-  comments: ProfileComment[];
+  comments: (ProfileComment & { excerpt: string })[];
 }
 
 const roleOf = (raw: string): Role => ROLES.find((role) => role === raw) ?? "reader";
@@ -85,6 +88,8 @@ export async function getPublicProfile(username: string, db: Db = getDb()): Prom
     })),
     forecastCount,
     hiddenForecastCount,
-    comments,
+    // Only the excerpt leaves the server: plain text, shown as text. Made here rather than in the
+    // route so that the markdown renderer stays out of the profile page's browser bundle.
+    comments: comments.map((comment) => ({ ...comment, excerpt: commentPlainText(comment.body, PROFILE_EXCERPT_LENGTH) })),
   };
 }

@@ -2,7 +2,6 @@ import { data, redirect, type LoaderFunctionArgs, type MetaFunction } from "@rem
 import { Link, useLoaderData } from "@remix-run/react";
 import { DateText } from "~/components/DateText";
 import { Panel } from "~/components/Panel";
-import { commentPlainText } from "~/domain/comment-markdown";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { headersFromLoader, publicPageHeaders } from "~/http-cache";
 import { getPublicProfile, type ProfileForecast } from "~/models/profile.server";
@@ -10,7 +9,6 @@ import { getPublicProfile, type ProfileForecast } from "~/models/profile.server"
 export const headers = headersFromLoader;
 
 /** A comment's excerpt on the profile, in characters, "…" included. */
-const EXCERPT_LENGTH = 280;
 
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const requested = params.username ?? "";
@@ -23,8 +21,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
     {
       profile: {
         ...rest,
-        // Only the excerpt leaves the server: plain text, rendered as text.
-        comments: comments.map(({ body, createdAt, ...comment }) => ({ ...comment, createdAt: new Date(createdAt), excerpt: commentPlainText(body, EXCERPT_LENGTH) })),
+        comments: comments.map(({ body: _markdown, createdAt, ...comment }) => ({ ...comment, createdAt: new Date(createdAt) })),
       },
     },
     { headers: publicPageHeaders(context) },
