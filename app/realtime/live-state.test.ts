@@ -9,6 +9,7 @@ import {
   joinRefusal,
   liveReducer,
   parseAggregateEvent,
+  parseCommentEvent,
   reconcile,
   type LiveAction,
   type LiveState,
@@ -170,5 +171,47 @@ describe("payload checks agree with the contract's schemas", () => {
     expect(joinRefusal({ error: { code: "question_not_found", message: "no" } })).toEqual({ permanent: true });
     expect(joinRefusal({ error: { code: "rate_limited", message: "later" } })).toEqual({ permanent: false });
     expect(joinRefusal(good)).toBeNull();
+  });
+});
+
+describe("comment messages", () => {
+  const valid = {
+    questionId: "q1",
+    comment: {
+      id: "c1",
+      questionId: "q1",
+      parentId: null,
+      rootId: null,
+      author: { username: "alice", displayName: null, deleted: false },
+      body: "**take**",
+      state: "visible",
+      hiddenReason: null,
+      createdAt: "2026-12-01T10:00:00.000Z",
+      editedAt: null,
+      revisions: [],
+      scenarioId: null,
+      stance: null,
+      score: 0,
+      myVote: 0,
+      forecastAtPosting: [0.45, 0.4, 0.15],
+      currentForecast: null,
+      movedCount: 0,
+      reportCount: 0,
+      mine: false,
+    },
+  };
+
+  it("accepts a well-formed comment and refuses malformed ones", () => {
+    expect(parseCommentEvent(valid)).toEqual(valid);
+    expect(parseCommentEvent({ ...valid, comment: { ...valid.comment, questionId: "q2" } })).toBeNull();
+    expect(parseCommentEvent({ ...valid, comment: { ...valid.comment, state: "gone" } })).toBeNull();
+    expect(parseCommentEvent({ ...valid, comment: { ...valid.comment, forecastAtPosting: [Number.NaN] } })).toBeNull();
+    expect(parseCommentEvent({ ...valid, comment: { ...valid.comment, body: 42 } })).toBeNull();
+    expect(parseCommentEvent(null)).toBeNull();
+  });
+
+  it("leaves the crowd's state as it was", () => {
+    const state = initialLiveState({ version: 3, aggregate: null });
+    expect(liveReducer(state, { type: "comment", event: valid as never })).toBe(state);
   });
 });
