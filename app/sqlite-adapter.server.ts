@@ -20,12 +20,27 @@ const BEGIN: Record<TransactionMode, string> = { write: "BEGIN IMMEDIATE", read:
 
 export function keepOneConnection(client: Client): Client {
   const transaction = async (mode: TransactionMode = "write"): Promise<Transaction> => {
-    await client.execute(BEGIN[mode]);
+    try {
+      await client.execute(BEGIN[mode]);
+    } catch (error) {
+      // A transaction an earlier failure left open would refuse every BEGIN from now on, taking
+      // every write of the process down with it: end it and begin again, once.
+      if (!/within a transaction/i.test((error as Error).message)) throw error;
+      await client.execute("ROLLBACK");
+      await client.execute(BEGIN[mode]);
+    }
     let open = true;
     const end = async (statement: "COMMIT" | "ROLLBACK") => {
       if (!open) return;
       open = false;
-      await client.execute(statement);
+      try {
+        await client.execute(statement);
+      } catch (error) {
+        // A COMMIT SQLite refused (SQLITE_BUSY) leaves the transaction open on our one connection;
+        // roll it back so that the caller's error is the only casualty.
+        if (statement === "COMMIT") await client.execute("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
     };
     return {
       execute: (statement: InStatement): Promise<ResultSet> => client.execute(statement),

@@ -8,7 +8,7 @@ import { projectRoot } from "./database-url";
 import { MigrationError, deployMigrations } from "./deploy-migrations";
 import { postgresSchemaFrom } from "./tools/prisma-cli";
 
-const expectedTables = ["AggregateSnapshot", "Article", "BaselineRevision", "Forecast", "Question", "Scenario", "Session", "User"];
+const expectedTables = ["AggregateSnapshot", "Article", "BaselineRevision", "Comment", "CommentCredit", "CommentReport", "CommentRevision", "CommentVote", "Forecast", "Question", "Scenario", "Session", "User"];
 
 describe("deployMigrations", () => {
   it("creates and migrates an empty SQLite database in a folder that does not exist yet", async () => {
