@@ -20,6 +20,9 @@ export default defineConfig({
   fullyParallel: true,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
+  // Two workers on two cores with a server and browsers beside them: a busy moment can take more
+  // than Playwright's default 5 s for a save or a post to show.
+  expect: { timeout: 10_000 },
   workers: 2,
   reporter: [["list"]],
   use: { baseURL, launchOptions: chromiumLaunchOptions(), trace: "retain-on-failure" },
