@@ -55,8 +55,8 @@ async function expectNothingActive(page: Page) {
   expect(findings).toEqual([]);
 }
 
-test("none of the XSS payloads runs, first paint or live, and each is stored as typed", async ({ browser, page, baseURL }, testInfo) => {
-  test.skip(testInfo.project.name === "mobile", "the same engine as desktop; one run of the 144 payloads is enough");
+// Runs in the "xss" project only, after the others (test/e2e/playwright.config.ts).
+test("none of the XSS payloads runs, first paint or live, and each is stored as typed", async ({ browser, page, baseURL }) => {
   test.setTimeout(120_000);
   const user = newUser();
   await signUp(page, user);
