@@ -7,9 +7,6 @@ import { newUser, signUp } from "./accounts-fixture";
  * parallel on one database, so each comment carries a random marker and is found by it.
  */
 
-// Two or three sign-ups (argon2) and two live pages per test: more than the default 30 s on a busy machine.
-test.describe.configure({ timeout: 60_000 });
-
 const ARTICLE = "/articles/open-vs-closed-ai-2026";
 const SCENARIO = "Capability-Tiered Coexistence";
 

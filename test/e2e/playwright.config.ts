@@ -24,6 +24,8 @@ export default defineConfig({
   // Two workers on two cores with a server and browsers beside them: a busy moment can take more
   // than Playwright's default 5 s for a save or a post to show.
   expect: { timeout: 10_000 },
+  // Specs with two or three sign-ups (argon2) and live pages run past 30 s at such moments.
+  timeout: 60_000,
   workers: 2,
   reporter: [["list"]],
   use: { baseURL, launchOptions: chromiumLaunchOptions(), trace: "retain-on-failure" },
