@@ -51,8 +51,11 @@ const PasswordDiffersFromIdentity = z
   // Contributes no values: the other half's lowercased ones must win the merge.
   .transform(() => ({}));
 
+/** Where to go after signing in; a local path (app/auth/redirect-target.ts), never near this long. */
+const RedirectToSchema = z.string().max(2_048, "The page to return to is too long").optional();
+
 export const SignupSchema = z
-  .object({ username: UsernameSchema, email: EmailSchema, password: PasswordSchema, redirectTo: z.string().optional() })
+  .object({ username: UsernameSchema, email: EmailSchema, password: PasswordSchema, redirectTo: RedirectToSchema })
   .and(PasswordDiffersFromIdentity);
 
 export const LoginSchema = z.object({
@@ -64,7 +67,7 @@ export const LoginSchema = z.object({
   password: z
     .string({ required_error: "Password is required", invalid_type_error: "Password must be text" })
     .max(256, "Password must be at most 256 characters"),
-  redirectTo: z.string().optional(),
+  redirectTo: RedirectToSchema,
 });
 
 export const ProfileSchema = z.object({ intent: z.literal("profile"), displayName: DisplayNameSchema });
@@ -80,7 +83,7 @@ export function changePasswordSchema(identity: { username: string; email: string
       intent: z.literal("password"),
       currentPassword: z.string({ required_error: "Enter your current password" }).max(256, "Password must be at most 256 characters"),
       newPassword: PasswordSchema,
-      confirmPassword: z.string({ required_error: "Repeat the new password" }),
+      confirmPassword: z.string({ required_error: "Repeat the new password" }).max(256, "Password must be at most 256 characters"),
     })
     .superRefine((value, context) => {
       const lowered = value.newPassword.toLowerCase();
@@ -105,6 +108,7 @@ export function deleteAccountSchema(username: string) {
     intent: z.literal("delete"),
     confirmUsername: z
       .string({ required_error: `Type your username, ${username}, to confirm` })
+      .max(254, `Type your username, ${username}, exactly to confirm`)
       .trim()
       .refine((value) => value.toLowerCase() === username, `Type your username, ${username}, exactly to confirm`),
   });

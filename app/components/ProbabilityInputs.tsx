@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { flushSync } from "react-dom";
-import { probabilityFieldName, WHOLE_VECTOR_ERROR_PATH } from "~/domain/probability-fields";
+import { parsePercentText, probabilityFieldName, WHOLE_VECTOR_ERROR_PATH } from "~/domain/probability-fields";
 import { evenSplit, rebalance, roundToTotal, sumOf } from "~/domain/rebalance";
 import { FieldErrors, FormErrors } from "./FormField";
 import { scenarioColor } from "./scenario-colors";
@@ -31,11 +31,8 @@ const formatPercentage = (value: number) => String(Math.round(value * 10) / 10);
 // would contradict itself.
 const formatTotal = (value: number) => String(Math.round(value * 100) / 100);
 
-/** Typed text to a number; NaN for a blank, which the browser also reports for "-" or "1e". */
-function parsePercentage(text: string): number {
-  const trimmed = text.trim().replace(",", ".");
-  return trimmed === "" ? Number.NaN : Number(trimmed);
-}
+/** Typed text to a number as the server reads it; NaN for a blank, which the browser also reports for "-" or "1e". */
+const parsePercentage = (text: string): number => parsePercentText(text.replace(",", ".")) ?? Number.NaN;
 
 const isPercentage = (value: number) => Number.isFinite(value) && value >= 0 && value <= 100;
 

@@ -139,6 +139,7 @@ export function publicationBlocker(article: { title: string; dek: string; summar
 /** A date input's value (YYYY-MM-DD), read as the start of that day in UTC; empty means no date. */
 const ClosesAtSchema = z
   .string({ invalid_type_error: "Closes at must be a date" })
+  .max(32, "Closes at must be a date like 2028-01-31")
   .trim()
   .optional()
   .transform((value, context) => {
@@ -170,6 +171,11 @@ export type QuestionSettingsValue = z.output<typeof QuestionSettingsSchema>;
  */
 const ScenarioTitlesSchema = z
   .string({ required_error: "Scenarios: give at least 2 scenario titles, one per line", invalid_type_error: "Scenarios must be text" })
+  // Room for every title at its longest with its line break and some stray blank lines.
+  .max(
+    AUTHORING_LIMITS.maxScenarios * (AUTHORING_LIMITS.scenarioTitle + 2) * 2,
+    `Scenarios: a question has at most ${AUTHORING_LIMITS.maxScenarios} scenarios of at most ${AUTHORING_LIMITS.scenarioTitle} characters each`,
+  )
   .transform((value, context) => {
     const titles = normaliseNewlines(value)
       .split("\n")

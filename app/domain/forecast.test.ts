@@ -17,6 +17,7 @@ const messagesOf = (result: { success: false; error: { issues: { path: (string |
 
 describe("forecastFormSchema", () => {
   const schema = forecastFormSchema(scenarios, "scenarios");
+  const binarySchema = forecastFormSchema(binary, "binary");
 
   it("turns percentages into probabilities that sum to exactly 1", () => {
     const parsed = schema.parse({ ...fields({ open: "60", closed: "30", split: "10" }), rationale: "  because  " });
@@ -41,11 +42,31 @@ describe("forecastFormSchema", () => {
     ["101", "cannot be more than 100 %"],
     ["abc", "must be a number between 0 and 100"],
     ["NaN", "must be a number between 0 and 100"],
-    ["Infinity", "cannot be more than 100 %"],
+    // Plain decimals only: Number() would read each of these as a percentage (issue 14).
+    ["Infinity", "must be a number between 0 and 100"],
+    ["0x32", "must be a number between 0 and 100"],
+    ["5e1", "must be a number between 0 and 100"],
+    ["0b110010", "must be a number between 0 and 100"],
+    ["\n50", "must be a number between 0 and 100"],
+    ["\u00a050", "must be a number between 0 and 100"],
+    ["50\t", "must be a number between 0 and 100"],
+    ["1_0", "must be a number between 0 and 100"],
+    ["+50", "must be a number between 0 and 100"],
   ])("names the scenario whose value %o is wrong", (value, message) => {
     const result = schema.safeParse(fields({ open: value, closed: "30", split: "10" }));
     expect(result.success).toBe(false);
     if (!result.success) expect(messagesOf(result)[probabilityFieldName("open")]).toContain(message);
+  });
+
+  it.each([
+    ["50", 0.5],
+    ["50.5", 0.505],
+    [" 50 ", 0.5],
+    ["50.", 0.5],
+    [".5", 0.005],
+  ])("reads the plain decimal %o", (value, probability) => {
+    const result = binarySchema.safeParse({ [probabilityFieldName("yes")]: value });
+    expect(result.success && result.data.probabilities[0]).toBeCloseTo(probability, 10);
   });
 
   it("names a missing scenario", () => {

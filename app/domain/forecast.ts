@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PROBABILITY_FIELD_PREFIX, WHOLE_VECTOR_ERROR_PATH, probabilityFieldName } from "./probability-fields";
+import { PROBABILITY_FIELD_PREFIX, WHOLE_VECTOR_ERROR_PATH, parsePercentText, probabilityFieldName } from "./probability-fields";
 
 /**
  * The probability form every question uses (a reader's forecast, an author's baseline): one
@@ -24,7 +24,7 @@ const formatPercent = (value: number) => `${Math.round(value * 10) / 10} %`;
 
 function percentageField(title: string) {
   return z.preprocess(
-    (value) => (typeof value === "string" ? (value.trim() === "" ? undefined : Number(value.trim())) : value),
+    (value) => (typeof value === "string" ? parsePercentText(value) : value),
     z
       .number({
         required_error: `Give a probability for “${title}”`,

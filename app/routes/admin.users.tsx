@@ -1,10 +1,10 @@
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { ROLES, RoleChangeSchema } from "~/auth/account-forms";
 import { requireRole } from "~/auth/guards.server";
 import { DateText } from "~/components/DateText";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { LastAdminError, listUsers, setUserRole } from "~/models/user.server";
 
 export const meta: MetaFunction = () => [{ title: "Users — Crowdline admin" }];
@@ -25,7 +25,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   requireRole(request, context, "admin");
-  const submission = parseWithZod(await readFormData(request), { schema: RoleChangeSchema });
+  const submission = parseBoundedForm(await readFormData(request), { schema: RoleChangeSchema });
   if (submission.status !== "success") {
     return data({ ok: false as const, message: Object.values(submission.error ?? {}).flat()[0] ?? "Invalid request" }, { status: 422 });
   }

@@ -1,5 +1,5 @@
 import { getFormProps, type SubmissionResult } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireEditableArticle } from "~/auth/authoring-guards.server";
@@ -19,7 +19,7 @@ import {
   initialScenarioTitles,
   publicationBlocker,
 } from "~/domain/authoring-forms";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { headersFromLoader } from "~/http-cache";
 import { AuthoringConflictError, createQuestion, setArticlePublished, updateArticle } from "~/models/authoring.server";
 
@@ -46,7 +46,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
   switch (formData.get("intent")) {
     case "article": {
-      const submission = parseWithZod(formData, { schema: ArticleFormSchema });
+      const submission = parseBoundedForm(formData, { schema: ArticleFormSchema });
       if (submission.status !== "success") return reply("article", submission.reply(), 422);
       try {
         if (!(await updateArticle(article.id, submission.value))) throw new Response("There is no article at this address.", { status: 404 });
@@ -68,7 +68,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return reply("publication", { status: "success" }, 200, "Unpublished: the article is a draft again");
     }
     case "question": {
-      const submission = parseWithZod(formData, { schema: NewQuestionSchema });
+      const submission = parseBoundedForm(formData, { schema: NewQuestionSchema });
       if (submission.status !== "success") return reply("question", submission.reply(), 422);
       const { kind, title, description, revealCrowd, closesAt } = submission.value;
       const created = await createQuestion({

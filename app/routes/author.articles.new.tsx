@@ -1,5 +1,5 @@
 import { getFormProps, type SubmissionResult } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData } from "@remix-run/react";
 import { requireRole } from "~/auth/guards.server";
@@ -8,7 +8,7 @@ import { Panel } from "~/components/Panel";
 import { FormErrors, SubmitButton } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import { ArticleFormSchema } from "~/domain/authoring-forms";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { headersFromLoader } from "~/http-cache";
 import { AuthoringConflictError, createArticle } from "~/models/authoring.server";
 
@@ -23,7 +23,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const user = requireRole(request, context, "author", "admin");
-  const submission = parseWithZod(await readFormData(request), { schema: ArticleFormSchema });
+  const submission = parseBoundedForm(await readFormData(request), { schema: ArticleFormSchema });
   if (submission.status !== "success") return data<{ result: SubmissionResult<string[]> }>({ result: submission.reply() }, { status: 422 });
   try {
     const article = await createArticle({ ...submission.value, authorId: user.id });

@@ -1,5 +1,5 @@
 import { getFormProps, getInputProps, type FieldMetadata, type SubmissionResult } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useMemo, type ReactNode } from "react";
@@ -22,7 +22,7 @@ import {
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { baselineFormSchema, type QuestionKind } from "~/domain/forecast";
 import { WHOLE_VECTOR_ERROR_PATH, probabilityFieldName } from "~/domain/probability-fields";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { headersFromLoader } from "~/http-cache";
 import { AuthoringConflictError, addScenario, setQuestionStatus, updateQuestionSettings, updateScenarioTexts, type EditableQuestion } from "~/models/authoring.server";
 import { BaselineMismatchError, createBaselineRevision, listBaselineRevisions } from "~/models/baseline.server";
@@ -58,19 +58,19 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
   switch (formData.get("intent")) {
     case "settings": {
-      const submission = parseWithZod(formData, { schema: QuestionSettingsSchema });
+      const submission = parseBoundedForm(formData, { schema: QuestionSettingsSchema });
       if (submission.status !== "success") return reply("settings", submission.reply(), 422);
       if (!(await updateQuestionSettings(question.id, submission.value))) throw gone();
       return reply("settings", submission.reply(), 200, "Saved");
     }
     case "status": {
-      const submission = parseWithZod(formData, { schema: QuestionStatusSchema });
+      const submission = parseBoundedForm(formData, { schema: QuestionStatusSchema });
       if (submission.status !== "success") return reply("status", submission.reply(), 422);
       if (!(await setQuestionStatus(question.id, submission.value.status))) throw gone();
       return reply("status", submission.reply(), 200, submission.value.status === "closed" ? "Forecasting closed" : "Forecasting reopened");
     }
     case "baseline": {
-      const submission = parseWithZod(formData, { schema: baselineSchemaOf(question) });
+      const submission = parseBoundedForm(formData, { schema: baselineSchemaOf(question) });
       if (submission.status !== "success") return reply("baseline", submission.reply(), 422);
       try {
         const created = await createBaselineRevision({ questionId: question.id, authorId: user.id, ...submission.value });
@@ -82,7 +82,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return reply("baseline", submission.reply({ resetForm: true }), 200, "Baseline revision published");
     }
     case "scenarios": {
-      const submission = parseWithZod(formData, { schema: ScenariosFormSchema });
+      const submission = parseBoundedForm(formData, { schema: ScenariosFormSchema });
       if (submission.status !== "success") return reply("scenarios", submission.reply(), 422);
       try {
         await updateScenarioTexts(question.id, submission.value.scenarios);
@@ -93,7 +93,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return reply("scenarios", submission.reply(), 200, "Saved");
     }
     case "add-scenario": {
-      const submission = parseWithZod(formData, { schema: AddScenarioSchema });
+      const submission = parseBoundedForm(formData, { schema: AddScenarioSchema });
       if (submission.status !== "success") return reply("add-scenario", submission.reply(), 422);
       try {
         if (!(await addScenario(question.id, submission.value))) throw gone();

@@ -1,5 +1,5 @@
 import { getFormProps } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { LoginSchema } from "~/auth/account-forms";
@@ -9,7 +9,7 @@ import { AuthCard } from "~/components/AuthCard";
 import { FormErrors, SubmitButton, TextField } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import { headersFromActionAndLoader } from "~/http-cache";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { findLoginCandidate } from "~/models/user.server";
 
 export const headers = headersFromActionAndLoader;
@@ -25,7 +25,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   const hidePasswords = { hideFields: ["password"] };
   const verdict = await context.rateLimits.consume("login", context.clientIp, rateLimitAccountKey(formData.get("identifier")));
-  const submission = parseWithZod(formData, { schema: LoginSchema });
+  const submission = parseBoundedForm(formData, { schema: LoginSchema });
   if (!verdict.allowed) return tooManyAttempts(submission, verdict);
   if (submission.status !== "success") return data({ result: submission.reply(hidePasswords) }, { status: 422 });
 

@@ -1,5 +1,5 @@
 import { getFormProps, getInputProps, type SubmissionResult } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { EndOtherSessionsSchema, PreferencesSchema, ProfileSchema, changePasswordSchema, deleteAccountSchema } from "~/auth/account-forms";
@@ -10,7 +10,7 @@ import { DateText } from "~/components/DateText";
 import { FieldErrors, FormErrors, SaveRow, SubmitButton, TextField } from "~/components/FormField";
 import { Panel } from "~/components/Panel";
 import { useZodForm } from "~/components/use-zod-form";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { deleteUserSessions, listUserSessions } from "~/models/session.server";
 import { deleteAccount, getPasswordHash, replacePassword, updateDisplayName, updatePreferences } from "~/models/user.server";
 
@@ -46,19 +46,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   switch (formData.get("intent")) {
     case "profile": {
-      const submission = parseWithZod(formData, { schema: ProfileSchema });
+      const submission = parseBoundedForm(formData, { schema: ProfileSchema });
       if (submission.status !== "success") return reply("profile", submission.reply(), 422);
       await updateDisplayName(user.id, submission.value.displayName || null);
       return reply("profile", submission.reply(), 200, "Display name saved.");
     }
     case "preferences": {
-      const submission = parseWithZod(formData, { schema: PreferencesSchema });
+      const submission = parseBoundedForm(formData, { schema: PreferencesSchema });
       if (submission.status !== "success") return reply("preferences", submission.reply(), 422);
       await updatePreferences(user.id, { hideCrowdUntilForecast: submission.value.hideCrowdUntilForecast });
       return reply("preferences", submission.reply(), 200, "Preferences saved.");
     }
     case "password": {
-      const submission = parseWithZod(formData, { schema: changePasswordSchema(user) });
+      const submission = parseBoundedForm(formData, { schema: changePasswordSchema(user) });
       const hideFields = ["currentPassword", "newPassword", "confirmPassword"];
       if (submission.status !== "success") return reply("password", submission.reply({ hideFields }), 422);
       if (!(await isCurrentPassword(user.id, submission.value.currentPassword))) {
@@ -69,7 +69,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return reply("password", submission.reply({ resetForm: true }), 200, `Password changed. ${others} signed out.`);
     }
     case "sessions": {
-      const submission = parseWithZod(formData, { schema: EndOtherSessionsSchema });
+      const submission = parseBoundedForm(formData, { schema: EndOtherSessionsSchema });
       const hideFields = ["currentPassword"];
       if (submission.status !== "success") return reply("sessions", submission.reply({ hideFields }), 422);
       if (!(await isCurrentPassword(user.id, submission.value.currentPassword))) {
@@ -79,7 +79,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return reply("sessions", submission.reply({ resetForm: true }), 200, ended === 1 ? "Signed out of 1 other session." : `Signed out of ${ended} other sessions.`);
     }
     case "delete": {
-      const submission = parseWithZod(formData, { schema: deleteAccountSchema(user.username) });
+      const submission = parseBoundedForm(formData, { schema: deleteAccountSchema(user.username) });
       if (submission.status !== "success") return reply("delete", submission.reply(), 422);
       await deleteAccount(user.id);
       // The session row went with the account; this clears the cookie.

@@ -1,5 +1,5 @@
 import { getFormProps } from "@conform-to/react";
-import { parseWithZod } from "@conform-to/zod";
+import { parseBoundedForm } from "~/forms/bounded-form";
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { HONEYPOT_FIELD, SignupSchema } from "~/auth/account-forms";
@@ -9,7 +9,7 @@ import { AuthCard } from "~/components/AuthCard";
 import { FormErrors, SubmitButton, TextField } from "~/components/FormField";
 import { useZodForm } from "~/components/use-zod-form";
 import { headersFromActionAndLoader } from "~/http-cache";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { AccountConflictError, createUser, findTakenAccountField } from "~/models/user.server";
 
 export const headers = headersFromActionAndLoader;
@@ -26,7 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   const hidePasswords = { hideFields: ["password"] };
-  const submission = parseWithZod(formData, { schema: SignupSchema });
+  const submission = parseBoundedForm(formData, { schema: SignupSchema });
   // People never see the honeypot field; only form-filling bots put something in it.
   if (formData.get(HONEYPOT_FIELD)) {
     return data({ result: submission.reply({ formErrors: ["This form could not be accepted."], ...hidePasswords }) }, { status: 400 });

@@ -3,7 +3,7 @@ import type { ZodError } from "zod";
 import { requireUser } from "~/auth/guards.server";
 import type { ForecastActionData } from "~/components/ForecastPanel";
 import { forecastFormSchema } from "~/domain/forecast";
-import { probabilityFieldName } from "~/domain/probability-fields";
+import { parsePercentText, probabilityFieldName } from "~/domain/probability-fields";
 import { ForecastWriteError, saveForecast, withdrawForecast, type ForecastOutcome } from "~/models/forecast.server";
 import { getRecentQuestionForForecasting } from "~/models/question.server";
 import { acceptsForecasts } from "~/question-view.server";
@@ -22,7 +22,10 @@ const STATUS_OF_REFUSAL: Record<Extract<ForecastOutcome, { ok: false }>["code"],
 
 /** What the reader typed, when every field holds a number: the re-shown form keeps it. */
 function postedPercentages(formData: FormData, scenarios: readonly { id: string }[]): number[] | undefined {
-  const values = scenarios.map((scenario) => Number(formData.get(probabilityFieldName(scenario.id)) ?? Number.NaN));
+  const values = scenarios.map((scenario) => {
+    const text = formData.get(probabilityFieldName(scenario.id));
+    return typeof text === "string" ? (parsePercentText(text) ?? Number.NaN) : Number.NaN;
+  });
   return values.every((value) => Number.isFinite(value) && value >= 0 && value <= 100) ? values : undefined;
 }
 

@@ -18,7 +18,7 @@ import { useQuestionLive } from "~/realtime/use-question-live";
 import { getUser, requireUser } from "~/auth/guards.server";
 import { headersFromActionAndLoader, publicPageHeaders } from "~/http-cache";
 import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
-import { readFormData } from "~/form-data.server";
+import { readFormData } from "~/forms/read-form-data.server";
 import { isCommentIntent } from "~/domain/comment";
 import { handleCommentAction } from "./comment-intents.server";
 import { handleForecastAction } from "./intents.server";
