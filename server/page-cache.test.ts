@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import compression from "compression";
 import express from "express";
 import { EventEmitter, once } from "node:events";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPageCache, parseSharedCacheLifetime } from "./page-cache";
 
 describe("parseSharedCacheLifetime", () => {
@@ -47,6 +47,18 @@ describe("page cache middleware", () => {
     if (render > 1) await gate;
     res.setHeader("Cache-Control", "public, s-maxage=5, stale-while-revalidate=30");
     res.send(`render ${render}`);
+  });
+  // Holds every render until the test opens the gate: a page nobody has cached yet, under load.
+  let coldRenders = 0;
+  let openColdGate: () => void = () => undefined;
+  const coldGate = new Promise<void>((resolve) => (openColdGate = resolve));
+  app.get("/cold/:id", async (req, res) => {
+    coldRenders += 1;
+    const render = coldRenders;
+    renderStarted.emit("cold");
+    await coldGate;
+    res.setHeader("Cache-Control", req.params.id === "private" ? "private, no-store" : "public, s-maxage=5");
+    res.send(`cold render ${render}`);
   });
   app.get("/private", (_req, res) => {
     renders += 1;
@@ -112,6 +124,30 @@ describe("page cache middleware", () => {
     expect(refreshed.state).toBe("MISS");
     expect(refreshed.body).not.toBe(original.body);
     expect(await get("/held")).toMatchObject({ state: "HIT", body: refreshed.body });
+  });
+
+  it("renders a page nobody holds once for readers arriving together, and hands them that copy", async () => {
+    clock = 400_000;
+    coldRenders = 0;
+    const started = once(renderStarted, "cold");
+    const first = get("/cold/a");
+    await started;
+    const others = Array.from({ length: 19 }, () => get("/cold/a"));
+    await vi.waitFor(() => expect(cache.waiting).toBe(19), { interval: 5 });
+    openColdGate();
+    const answers = await Promise.all([first, ...others]);
+    expect(coldRenders).toBe(1);
+    expect(new Set(answers.map((answer) => answer.body))).toEqual(new Set(["cold render 1"]));
+    expect(answers.map((answer) => answer.state).sort()).toEqual([...Array<string>(19).fill("HIT"), "MISS"]);
+    expect(cache.waiting).toBe(0);
+  });
+
+  it("lets the waiters render for themselves when the first answer cannot be shared", async () => {
+    clock = 410_000;
+    coldRenders = 0;
+    const answers = await Promise.all(Array.from({ length: 5 }, () => get("/cold/private")));
+    expect(coldRenders).toBe(5);
+    expect(answers.every((answer) => answer.state === "MISS")).toBe(true);
   });
 
   it("never shares responses to or for a signed-in reader, private pages or errors", async () => {

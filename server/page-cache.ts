@@ -11,6 +11,8 @@ import type { NextFunction, Request, Response } from "express";
 export interface PageCacheOptions {
   /** Upper bound on stored responses; the oldest entries go first. */
   maxEntries?: number;
+  /** Requests that may wait for one page's first render; past it they render themselves. */
+  maxWaitingPerPage?: number;
   now?: () => number;
 }
 
@@ -39,8 +41,13 @@ export function parseSharedCacheLifetime(cacheControl: string | undefined): { ma
 
 export function createPageCache(options: PageCacheOptions = {}) {
   const maxEntries = options.maxEntries ?? 500;
+  const maxWaiting = options.maxWaitingPerPage ?? 10_000;
   const now = options.now ?? Date.now;
   const entries = new Map<string, Entry>();
+  // Single flight: while one request renders a page nobody holds, the others for the same key wait
+  // for its copy instead of each rendering it (after a restart, every reader of a viral page
+  // arrived at an empty cache and rendered it until the first copy was stored, ~35 s under load).
+  const rendering = new Map<string, Array<() => void>>();
 
   function send(res: Response, entry: Entry, state: "HIT" | "STALE") {
     res.status(entry.status);
@@ -92,6 +99,39 @@ export function createPageCache(options: PageCacheOptions = {}) {
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   }
 
+  function serve(key: string, res: Response, next: NextFunction, afterWaiting: boolean) {
+    const entry = entries.get(key);
+    const at = now();
+    if (entry && at < entry.freshUntil) return send(res, entry, "HIT");
+    if (entry && at < entry.staleUntil) {
+      if (entry.refreshing) return send(res, entry, "STALE");
+      // This request renders the page anew; everyone else gets the stale copy meanwhile.
+      entry.refreshing = true;
+      res.on("close", () => (entry.refreshing = false));
+    } else if (!afterWaiting) {
+      const waiting = rendering.get(key);
+      if (waiting && waiting.length < maxWaiting) {
+        waiting.push(() => {
+          if (!res.destroyed && !res.headersSent) serve(key, res, next, true);
+        });
+        return;
+      }
+      if (!waiting) {
+        rendering.set(key, []);
+        res.on("close", () => {
+          const waiters = rendering.get(key) ?? [];
+          rendering.delete(key);
+          // Stored by now if it could be (capture stores before the response ends); if it could
+          // not (an error, a private answer), each waiter renders for itself.
+          for (const resume of waiters) resume();
+        });
+      }
+    }
+    res.setHeader("X-Page-Cache", "MISS");
+    capture(key, res);
+    next();
+  }
+
   return {
     middleware(req: Request, res: Response, next: NextFunction) {
       if ((req.method !== "GET" && req.method !== "HEAD") || req.headers.cookie || req.headers.authorization) return next();
@@ -100,24 +140,19 @@ export function createPageCache(options: PageCacheOptions = {}) {
       // The Host is part of the page (the CSP names it for websockets): one host's copy must
       // never be served to another, nor a forged Host poison everyone's.
       const key = `${req.method} ${variant} ${req.headers.host ?? ""} ${req.originalUrl}`;
-      const entry = entries.get(key);
-      const at = now();
-      if (entry && at < entry.freshUntil) return send(res, entry, "HIT");
-      if (entry && at < entry.staleUntil) {
-        if (entry.refreshing) return send(res, entry, "STALE");
-        // This request renders the page anew; everyone else gets the stale copy meanwhile.
-        entry.refreshing = true;
-        res.on("close", () => (entry.refreshing = false));
-      }
-      res.setHeader("X-Page-Cache", "MISS");
-      capture(key, res);
-      next();
+      serve(key, res, next, false);
     },
     clear() {
       entries.clear();
     },
     get size() {
       return entries.size;
+    },
+    /** Requests waiting for a first render, over all pages. */
+    get waiting() {
+      let count = 0;
+      for (const waiters of rendering.values()) count += waiters.length;
+      return count;
     },
   };
 }
