@@ -5,7 +5,11 @@ import { ROLES, RoleChangeSchema } from "~/auth/account-forms";
 import { requireRole } from "~/auth/guards.server";
 import { DateText } from "~/components/DateText";
 import { readFormData } from "~/forms/read-form-data.server";
+import { headersFromLoader } from "~/http-cache";
 import { LastAdminError, listUsers, setUserRole } from "~/models/user.server";
+
+// The loader says `private, no-store`; without this export Remix would drop it.
+export const headers = headersFromLoader;
 
 export const meta: MetaFunction = () => [{ title: "Users — Crowdline admin" }];
 

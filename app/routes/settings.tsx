@@ -11,8 +11,12 @@ import { FieldErrors, FormErrors, SaveRow, SubmitButton, TextField } from "~/com
 import { Panel } from "~/components/Panel";
 import { useZodForm } from "~/components/use-zod-form";
 import { readFormData } from "~/forms/read-form-data.server";
+import { headersFromLoader } from "~/http-cache";
 import { deleteUserSessions, listUserSessions } from "~/models/session.server";
 import { deleteAccount, getPasswordHash, replacePassword, updateDisplayName, updatePreferences } from "~/models/user.server";
+
+// The loader says `private, no-store`; without this export Remix would drop it.
+export const headers = headersFromLoader;
 
 export const meta: MetaFunction = () => [{ title: "Settings — Crowdline" }];
 
