@@ -18,9 +18,18 @@ describe("parseEnv", () => {
     [{ REDIS_URL: "localhost:6379" }, /Invalid setting REDIS_URL/],
     [{ ALLOWED_ORIGINS: "https://ok.example, https://bad.example/path" }, /Invalid setting ALLOWED_ORIGINS/],
     [{ NODE_ENV: "staging" }, /Invalid setting NODE_ENV/],
+    [{ REDIS_PREFIX: "two words" }, /Invalid setting REDIS_PREFIX: REDIS_PREFIX must be 1 to 64/],
+    [{ REDIS_PREFIX: "x".repeat(65) }, /Invalid setting REDIS_PREFIX/],
+    [{ REDIS_PREFIX: "crowdline*" }, /Invalid setting REDIS_PREFIX/],
   ])("names the setting that is wrong: %o", (source, message) => {
     expect(() => parseEnv(source)).toThrow(ConfigError);
     expect(() => parseEnv(source)).toThrow(message);
+  });
+  it("keeps Redis keys under crowdline unless REDIS_PREFIX says otherwise", () => {
+    expect(parseEnv({}).redisPrefix).toBe("crowdline");
+    expect(parseEnv({ REDIS_PREFIX: "" }).redisPrefix).toBe("crowdline");
+    expect(parseEnv({ REDIS_PREFIX: "crowdline-staging:eu.1" }).redisPrefix).toBe("crowdline-staging:eu.1");
+    expect(parseEnv({ REDIS_PREFIX: "p".repeat(64) }).redisPrefix).toHaveLength(64);
   });
   it("reads a list of embedding origins", () => {
     expect(parseEnv({ ALLOWED_ORIGINS: "https://a.example, https://b.example" }).allowedOrigins).toEqual([

@@ -17,6 +17,11 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, "REDIS_URL must look like redis://127.0.0.1:6379")
     .optional(),
+  // Keys and channels live under it: two deployments on one Redis must not share counts or messages.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "REDIS_PREFIX must be 1 to 64 letters, digits or _ . : -")
+    .default("crowdline"),
   ALLOWED_ORIGINS: z.string().default(""),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: z
@@ -41,6 +46,8 @@ export interface Env {
   host: string;
   database: ResolvedDatabase;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel; the instances of one deployment share it, other deployments must not. */
+  redisPrefix: string;
   /** Origins other than the app's own that may open a socket or send a form (embeds). */
   allowedOrigins: string[];
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
@@ -79,6 +86,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     host: parsed.data.HOST,
     database,
     redisUrl: parsed.data.REDIS_URL,
+    redisPrefix: parsed.data.REDIS_PREFIX,
     allowedOrigins,
     logLevel: parsed.data.LOG_LEVEL,
     trustProxy: parseTrustProxy(parsed.data.TRUST_PROXY),

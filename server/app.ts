@@ -9,7 +9,7 @@ import { pinoHttp } from "pino-http";
 import type { Db } from "~/db.server";
 import { createClient } from "redis";
 import { warmUpPasswordHashing } from "~/auth/password.server";
-import { createAuthRateLimits, createPerUserLimit } from "~/auth/rate-limit.server";
+import { DEFAULT_REDIS_PREFIX, createAuthRateLimits, createPerUserLimit } from "~/auth/rate-limit.server";
 import { sessionCookieSettings } from "~/auth/session.server";
 import { projectRoot } from "../prisma/database-url";
 import { mutationGuard } from "./mutation-guard";
@@ -23,6 +23,11 @@ export interface AppOptions {
   logger: Logger;
   allowedOrigins: readonly string[];
   redisUrl?: string;
+  /**
+   * REDIS_PREFIX (default `crowdline`): the socket.io channel, presence keys, rate-limit counters
+   * and session revocations of this deployment live under it. Instances of one deployment share it.
+   */
+  redisPrefix?: string;
   /** The Remix build, or a function returning the current one (development rebuilds). */
   remixBuild?: ServerBuild | (() => Promise<ServerBuild>);
   mode: "development" | "production" | "test";
@@ -32,8 +37,8 @@ export interface AppOptions {
   authAttemptsPerMinute?: number;
   /** Comments one user may post per minute (default 5). */
   commentsPerMinute?: number;
-  /** Socket tuning: heartbeat, event limits, Redis prefix, restart spread (server/realtime.ts). */
-  realtime?: Pick<RealtimeOptions, "pingIntervalMs" | "pingTimeoutMs" | "eventLimits" | "redisPrefix" | "reconnectSpreadMs">;
+  /** Socket tuning: heartbeat, event limits, restart spread (server/realtime.ts). */
+  realtime?: Pick<RealtimeOptions, "pingIntervalMs" | "pingTimeoutMs" | "eventLimits" | "reconnectSpreadMs">;
   /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
   drainTimeoutMs?: number;
 }
@@ -57,11 +62,13 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   app.use(securityHeaders({ mode: options.mode }));
   const httpServer = createServer(app);
   const cookieSettings = sessionCookieSettings(options.mode);
+  const redisPrefix = options.redisPrefix ?? DEFAULT_REDIS_PREFIX;
   const realtime = await createRealtime(httpServer, {
     ...options.realtime,
     allowedOrigins: options.allowedOrigins,
     logger: options.logger,
     redisUrl: options.redisUrl,
+    redisPrefix,
     sessionCookie: cookieSettings,
   });
 
@@ -119,8 +126,8 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     rateLimitRedis.on("error", (error: Error) => options.logger.error({ err: error.message }, "redis connection error (rate limits)"));
     await rateLimitRedis.connect();
   }
-  const rateLimits = createAuthRateLimits({ attemptsPerMinute: options.authAttemptsPerMinute ?? 10, redis: rateLimitRedis });
-  const commentLimit = createPerUserLimit({ keyPrefix: "comment-user", perMinute: options.commentsPerMinute ?? 5, redis: rateLimitRedis });
+  const rateLimits = createAuthRateLimits({ attemptsPerMinute: options.authAttemptsPerMinute ?? 10, redis: rateLimitRedis, redisPrefix });
+  const commentLimit = createPerUserLimit({ keyPrefix: "comment-user", perMinute: options.commentsPerMinute ?? 5, redis: rateLimitRedis, redisPrefix });
   warmUpPasswordHashing();
 
   if (options.remixBuild) {

@@ -64,6 +64,7 @@ const crowdline = await createCrowdlineServer({
   logger,
   allowedOrigins: env.allowedOrigins,
   redisUrl: env.redisUrl,
+  redisPrefix: env.redisPrefix,
   mode: env.nodeEnv,
   trustProxy: env.trustProxy,
   authAttemptsPerMinute: env.authAttemptsPerMinute,

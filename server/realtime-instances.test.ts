@@ -42,8 +42,8 @@ describe.skipIf(redisSkipReason())("two instances on one SQLite file, one Redis"
   beforeAll(async () => {
     const remixBuild = await loadRemixBuild();
     await seedDatabase(getDb());
-    a = await startServer({ remixBuild, redisUrl, realtime: { redisPrefix } });
-    b = await startServer({ remixBuild, redisUrl, realtime: { redisPrefix } });
+    a = await startServer({ remixBuild, redisUrl, redisPrefix });
+    b = await startServer({ remixBuild, redisUrl, redisPrefix });
   });
 
   afterAll(async () => {
@@ -80,7 +80,7 @@ describe.skipIf(redisSkipReason())("two instances on one SQLite file, one Redis"
   });
 
   it("counts readers on both instances, and forgets a closed instance's at once", async () => {
-    const c = await startServer({ redisUrl, realtime: { redisPrefix } });
+    const c = await startServer({ redisUrl, redisPrefix });
     const question = await createQuestion();
     const onA = await connectClient(a.origin);
     const onC = await connectClient(c.origin);
@@ -162,8 +162,8 @@ describe.skipIf(redisSkipReason() ?? postgresSkipReason())("two instances, two p
     // PostgreSQL one while these tests run. Instance B has its own process and its own client.
     previousDb = globalThis.__crowdlineDb;
     globalThis.__crowdlineDb = ownDb;
-    // The one prefix `server/index.ts` uses.
-    a = await startServer({ db: ownDb, remixBuild: await loadRemixBuild(), redisUrl, realtime: { redisPrefix: "crowdline" } });
+    // The one prefix `server/index.ts` uses when REDIS_PREFIX is unset.
+    a = await startServer({ db: ownDb, remixBuild: await loadRemixBuild(), redisUrl, redisPrefix: "crowdline" });
     b = await startInstanceProcess({ DATABASE_URL: postgresUrl, REDIS_URL: redisUrl });
   }, 60_000);
 

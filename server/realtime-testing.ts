@@ -42,9 +42,9 @@ export async function startServer(options: Partial<AppOptions> = {}) {
     allowedOrigins: [],
     mode: "test",
     authAttemptsPerMinute: 10_000,
-    ...options,
     // A Redis shared with parallel test files must not carry their messages to us.
-    realtime: { redisPrefix: `crowdline-test-${randomUUID()}`, ...options.realtime },
+    redisPrefix: `crowdline-test-${randomUUID()}`,
+    ...options,
   });
   await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = server.httpServer.address() as AddressInfo;

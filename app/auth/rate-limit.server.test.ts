@@ -117,4 +117,18 @@ describe.skipIf(redisSkipReason())("auth rate limits in Redis", () => {
     const keys = await shared.keys(`crowdline:signup-ip*${ip}`);
     expect(keys).toHaveLength(1);
   });
+
+  it("keeps deployments with different prefixes apart: each counts only its own attempts", async () => {
+    const prefix = (name: string) => `crowdline-${name}-${suffix()}`;
+    const [staging, production] = [prefix("staging"), prefix("production")];
+    const a = createAuthRateLimits({ attemptsPerMinute: LIMIT, redis: shared, redisPrefix: staging });
+    const b = createAuthRateLimits({ attemptsPerMinute: LIMIT, redis: shared, redisPrefix: production });
+    const ip = `198.51.100.prefix.${suffix()}`;
+    const account = `gina_${suffix()}`;
+    for (let attempt = 1; attempt <= LIMIT; attempt++) expect((await a.consume("login", ip, account)).allowed).toBe(true);
+    expectRefused(await a.consume("login", ip, account));
+    expect((await b.consume("login", ip, account)).allowed).toBe(true);
+    expect(await shared.keys(`${staging}:login-ip*${ip}`)).toHaveLength(1);
+    expect(await shared.keys(`crowdline:login-ip*${ip}`)).toHaveLength(0);
+  });
 });

@@ -9,9 +9,12 @@ export interface AuthRateLimits {
   consume(action: RateLimitedAction, ip: string, accountName: string): Promise<RateLimitVerdict>;
 }
 
+/** Prefix of the counters' Redis keys unless the deployment sets REDIS_PREFIX. */
+export const DEFAULT_REDIS_PREFIX = "crowdline";
+
 /** A per-minute budget in memory, or in Redis (shared by every instance) with memory standing in should Redis fail. */
-function perMinuteLimiter(keyPrefix: string, points: number, redis: unknown): RateLimiterAbstract {
-  const settings = { points, duration: 60, keyPrefix: `crowdline:${keyPrefix}` };
+function perMinuteLimiter(keyPrefix: string, points: number, redis: unknown, redisPrefix = DEFAULT_REDIS_PREFIX): RateLimiterAbstract {
+  const settings = { points, duration: 60, keyPrefix: `${redisPrefix}:${keyPrefix}` };
   if (!redis) return new RateLimiterMemory(settings);
   return new RateLimiterRedis({
     ...settings,
@@ -26,6 +29,8 @@ export interface AuthRateLimitOptions {
   attemptsPerMinute: number;
   /** A connected node-redis client; limits are then shared by every instance. */
   redis?: unknown;
+  /** REDIS_PREFIX: counters are shared by the instances that share it, and only by them. */
+  redisPrefix?: string;
 }
 
 /**
@@ -34,7 +39,7 @@ export interface AuthRateLimitOptions {
  * as several instances, with a memory limiter standing in should Redis fail.
  */
 export function createAuthRateLimits(options: AuthRateLimitOptions): AuthRateLimits {
-  const limiter = (keyPrefix: string) => perMinuteLimiter(keyPrefix, options.attemptsPerMinute, options.redis);
+  const limiter = (keyPrefix: string) => perMinuteLimiter(keyPrefix, options.attemptsPerMinute, options.redis, options.redisPrefix);
   const limiters = {
     login: { ip: limiter("login-ip"), account: limiter("login-account") },
     signup: { ip: limiter("signup-ip"), account: limiter("signup-account") },
@@ -61,8 +66,8 @@ export interface PerUserLimit {
 }
 
 /** So many actions of one kind per signed-in user per minute (comments: 5). */
-export function createPerUserLimit(options: { keyPrefix: string; perMinute: number; redis?: unknown }): PerUserLimit {
-  const limiter = perMinuteLimiter(options.keyPrefix, options.perMinute, options.redis);
+export function createPerUserLimit(options: { keyPrefix: string; perMinute: number; redis?: unknown; redisPrefix?: string }): PerUserLimit {
+  const limiter = perMinuteLimiter(options.keyPrefix, options.perMinute, options.redis, options.redisPrefix);
   return {
     async consume(userId) {
       try {
