@@ -17,6 +17,7 @@ import { createPageCache } from "./page-cache";
 import { createRealtime, type Realtime, type RealtimeOptions } from "./realtime";
 import { securityHeaders } from "./security-headers";
 import { sessionMiddleware } from "./session-middleware";
+import { relaySessionRevocations } from "./session-revocation-relay";
 
 export interface AppOptions {
   db: Db;
@@ -126,6 +127,8 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     rateLimitRedis.on("error", (error: Error) => options.logger.error({ err: error.message }, "redis connection error (rate limits)"));
     await rateLimitRedis.connect();
   }
+  // Publishes on the rate limits' connection; listens on one of its own.
+  const revocations = rateLimitRedis && (await relaySessionRevocations({ redis: rateLimitRedis, redisPrefix, logger: options.logger }));
   const rateLimits = createAuthRateLimits({ attemptsPerMinute: options.authAttemptsPerMinute ?? 10, redis: rateLimitRedis, redisPrefix });
   const commentLimit = createPerUserLimit({ keyPrefix: "comment-user", perMinute: options.commentsPerMinute ?? 5, redis: rateLimitRedis, redisPrefix });
   warmUpPasswordHashing();
@@ -158,6 +161,7 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
       const drained = stopAccepting(httpServer, options.drainTimeoutMs ?? 10_000);
       await realtime.close();
       await drained;
+      await revocations?.close();
       await rateLimitRedis?.quit().catch(() => undefined);
     },
   };

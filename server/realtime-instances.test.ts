@@ -2,13 +2,10 @@
 // another, presence is the sum over instances, a closing instance stops counting at once and a
 // dead one's count is ignored once stale. First two instances in this process on one SQLite file
 // (Redis only), then PostgreSQL with the second instance a real `server/index.ts` process.
-import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, getDb, type Db } from "~/db.server";
 import type { QuestionSnapshot } from "~/realtime/contract";
-import { projectRoot } from "../prisma/database-url";
 import { seedDatabase } from "../prisma/seeding";
 import { postgresSkipReason, redisSkipReason } from "../test/test-database";
 import type { CrowdlineServer } from "./app";
@@ -26,6 +23,7 @@ import {
   sampleAggregate,
   saveForecast,
   signUp,
+  startInstanceProcess,
   startServer,
 } from "./realtime-testing";
 
@@ -127,26 +125,6 @@ describe.skipIf(redisSkipReason())("two instances on one SQLite file, one Redis"
     expect(seenByAnonymous).toEqual([]);
   });
 });
-
-/** `server/index.ts` in a process of its own, as `npm start` runs it; resolves once it listens. */
-async function startInstanceProcess(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
-    cwd: projectRoot,
-    env: { ...process.env, NODE_ENV: "test", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
-  const origin = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg?.startsWith("Crowdline listening")) resolve(`http://127.0.0.1:${entry.port}`);
-    });
-    void exited.then((code) => reject(new Error(`server/index.ts exited with ${code} before listening: ${stderr}`)));
-  });
-  return { child, origin, exited };
-}
 
 describe.skipIf(redisSkipReason() ?? postgresSkipReason())("two instances, two processes, one PostgreSQL database, one Redis", () => {
   let previousDb: Db | undefined;

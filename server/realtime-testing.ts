@@ -1,9 +1,11 @@
 // What the live layer's integration tests share: a real server on a free port (optionally with the
 // Remix build, for forecasts saved through the real action), real socket.io clients, accounts and
 // questions. Not a test file itself.
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
@@ -49,6 +51,26 @@ export async function startServer(options: Partial<AppOptions> = {}) {
   await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = server.httpServer.address() as AddressInfo;
   return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+/** `server/index.ts` in a process of its own, as `npm start` runs it; resolves once it listens. */
+export async function startInstanceProcess(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+    cwd: projectRoot,
+    env: { ...process.env, NODE_ENV: "test", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let stderr = "";
+  child.stderr!.on("data", (chunk) => (stderr += String(chunk)));
+  const origin = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      if (entry.msg?.startsWith("Crowdline listening")) resolve(`http://127.0.0.1:${entry.port}`);
+    });
+    void exited.then((code) => reject(new Error(`server/index.ts exited with ${code} before listening: ${stderr}`)));
+  });
+  return { child, origin, exited };
 }
 
 const openSockets = new Set<ClientSocket>();

@@ -205,7 +205,7 @@ describe("validateSessionToken", () => {
   it("forgets a session at once when this process ends it", async () => {
     const { token, session } = await createSession(userId, T0);
     expect(await validateSessionToken(token, at(1_000))).not.toBeNull();
-    await invalidateSession(session.id);
+    await invalidateSession(session);
     expect(await validateSessionToken(token, at(2_000))).toBeNull();
   });
 });
@@ -214,7 +214,7 @@ describe("invalidateSession", () => {
   it("deletes the session row, leaving the user's others", async () => {
     const first = await createSession(userId, T0);
     const second = await createSession(userId, T0);
-    await invalidateSession(first.session.id);
+    await invalidateSession(first.session);
     expect(await storedRow(first.session.id)).toBeNull();
     expect(await validateSessionToken(first.token, at(1_000))).toBeNull();
     expect(await storedRow(second.session.id)).not.toBeNull();

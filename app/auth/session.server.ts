@@ -67,7 +67,7 @@ export async function validateSessionToken(
   if (!found) return null;
   const { session, user } = found;
   if (now >= session.expiresAt || now >= session.absoluteExpiresAt) {
-    await deleteSession(session.id);
+    await deleteSession(session);
     return null;
   }
   if (now.getTime() - session.lastSeenAt.getTime() < SESSION_EXTEND_INTERVAL_MS) {
@@ -78,8 +78,8 @@ export async function validateSessionToken(
   return { session: { ...session, expiresAt, lastSeenAt: now }, user, extended: true };
 }
 
-export async function invalidateSession(sessionId: string): Promise<void> {
-  await deleteSession(sessionId);
+export async function invalidateSession(session: Pick<SessionRecord, "id" | "userId">): Promise<void> {
+  await deleteSession(session);
 }
 
 export interface SessionCookieSettings {

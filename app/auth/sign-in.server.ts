@@ -9,7 +9,7 @@ import { createSession, invalidateSession, serializeBlankSessionCookie, serializ
  * carried is ended first: a token planted before login must never become a signed-in one.
  */
 export async function signInAndRedirect(context: AppLoadContext, userId: string, redirectTo: unknown): Promise<Response> {
-  if (context.auth) await invalidateSession(context.auth.session.id);
+  if (context.auth) await invalidateSession(context.auth.session);
   const { token, session } = await createSession(userId);
   return redirect(safeRedirectPath(redirectTo), {
     // Max-Age counted from the session's own start, so cookie and row expire together.
@@ -18,7 +18,7 @@ export async function signInAndRedirect(context: AppLoadContext, userId: string,
 }
 
 export async function signOutAndRedirect(context: AppLoadContext, to = "/"): Promise<Response> {
-  if (context.auth) await invalidateSession(context.auth.session.id);
+  if (context.auth) await invalidateSession(context.auth.session);
   return redirect(to, { headers: { "Set-Cookie": serializeBlankSessionCookie(context.sessionCookie) } });
 }
 

@@ -1,5 +1,6 @@
 import { getDb } from "~/db.server";
 import type { Role } from "~/auth/account-forms";
+import { announceSessionRevocation, type SessionRevocation } from "~/auth/session-revocations";
 
 /** What every request may know about the signed-in user: nothing secret, no password hash. */
 export interface SessionUser {
@@ -44,8 +45,9 @@ type FoundSession = { session: SessionRecord; user: SessionUser };
  * reading them from the database each time costs more than the rest of a forecast save (see
  * docs/decisions/011-session-lookup-cache.md). Shared through globalThis because the server's
  * middleware and the Remix build are two module instances. Any change this process makes to a
- * session or its user drops the entries at once; a change made by another instance (a log-out
- * there) is seen here within SESSION_CACHE_TTL_MS.
+ * session or its user drops the entries at once, here and (through Redis, when the server relays
+ * revocations) on every other instance; a change nobody announced (a write behind the app's back,
+ * or one made while Redis was away) is seen here within SESSION_CACHE_TTL_MS.
  */
 export const SESSION_CACHE_TTL_MS = 30_000;
 const SESSION_CACHE_MAX_ENTRIES = 10_000;
@@ -59,9 +61,32 @@ function sessionCache() {
   return globalThis.__crowdlineSessionCache;
 }
 
-/** Drops cached sessions of `userId` (all of them: their user data or their sessions changed). */
+/** Drops this process's cached entries for a revocation, without telling anyone (the relay's receiving end). */
+export function dropCachedSessions(revocation: SessionRevocation): void {
+  const cache = sessionCache();
+  if (revocation.sessionId) {
+    cache.delete(revocation.sessionId);
+    return;
+  }
+  for (const [id, entry] of cache) if (entry.found.user.id === revocation.userId) cache.delete(id);
+}
+
+/** Drops every cached entry: revocations may have been missed (the relay lost Redis for a while). */
+export function dropAllCachedSessions(): void {
+  sessionCache().clear();
+}
+
+/**
+ * Drops cached sessions of `userId` (all of them: their user data or their sessions changed), in
+ * this process and on every other instance. Call after the change commits.
+ */
 export function forgetCachedSessionsOf(userId: string): void {
-  for (const [id, entry] of sessionCache()) if (entry.found.user.id === userId) sessionCache().delete(id);
+  forgetEverywhere({ userId });
+}
+
+function forgetEverywhere(revocation: SessionRevocation): void {
+  dropCachedSessions(revocation);
+  announceSessionRevocation(revocation);
 }
 
 export async function findSessionWithUser(id: string): Promise<FoundSession | null> {
@@ -102,17 +127,21 @@ export async function extendSession(id: string, expiresAt: Date, lastSeenAt: Dat
   if (cached) cached.found = { ...cached.found, session: { ...cached.found.session, expiresAt, lastSeenAt } };
 }
 
-export async function deleteSession(id: string): Promise<void> {
-  sessionCache().delete(id);
-  await getDb().session.deleteMany({ where: { id } });
+// Both drop their entries before the write (no request here uses the session from then on) and
+// announce after it: an instance told earlier could re-read the row before it is gone and keep it.
+export async function deleteSession(session: Pick<SessionRecord, "id" | "userId">): Promise<void> {
+  sessionCache().delete(session.id);
+  await getDb().session.deleteMany({ where: { id: session.id } });
+  forgetEverywhere({ userId: session.userId, sessionId: session.id });
 }
 
 /** Ends all of a user's sessions, or all but `exceptSessionId`. Returns how many ended. */
 export async function deleteUserSessions(userId: string, exceptSessionId?: string): Promise<number> {
-  forgetCachedSessionsOf(userId);
+  dropCachedSessions({ userId });
   const { count } = await getDb().session.deleteMany({
     where: { userId, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) },
   });
+  forgetCachedSessionsOf(userId);
   return count;
 }
 
