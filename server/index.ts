@@ -103,24 +103,43 @@ if (isDevelopment) {
 // closed, in-flight requests finish, then Redis and the database close. If that hangs past the
 // deadline the process exits anyway, non-zero so that the supervisor notices.
 const SHUTDOWN_DEADLINE_MS = 25_000;
+/** After an uncaught exception, once the graceful stop is done (EX_SOFTWARE); README and decision 014. */
+const CRASH_EXIT_CODE = 70;
 let shuttingDown = false;
-async function shutdown(signal: string) {
+let exitCode = 0;
+async function shutdown(signal: string, code = 0) {
+  // A crash during a stop that a signal began still makes the exit a failure.
+  exitCode = Math.max(exitCode, code);
   if (shuttingDown) return;
   shuttingDown = true;
   logger.info({ signal }, "shutting down");
   setTimeout(() => {
     logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, "shutdown did not finish in time; exiting");
-    process.exit(1);
+    process.exit(exitCode || 1);
   }, SHUTDOWN_DEADLINE_MS).unref();
   try {
     await crowdline.close();
     await db.$disconnect();
   } catch (error) {
     logger.error({ err: (error as Error).message }, "shutdown failed");
-    process.exit(1);
+    process.exit(exitCode || 1);
   }
   logger.info("stopped");
-  process.exit(0);
+  process.exit(exitCode);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+// Crash policy (docs/decisions/014-crash-policy.md), from here on: before this point nothing is
+// served and Node's own print-and-exit-1 is the right answer. A promise rejected with nobody
+// listening failed one piece of work and unwound nothing else: log it, keep serving. An uncaught
+// exception left some stack half-run, so in-memory state (caches, rooms, windows) may be wrong:
+// stop the way SIGTERM does, letting in-flight requests finish, and exit non-zero for the
+// supervisor to start a fresh process.
+process.on("unhandledRejection", (reason) => {
+  logger.error({ err: reason }, "unhandled promise rejection; carrying on");
+});
+process.on("uncaughtException", (error, origin) => {
+  logger.fatal({ err: error, origin }, "uncaught exception; stopping gracefully");
+  void shutdown("uncaughtException", CRASH_EXIT_CODE);
+});

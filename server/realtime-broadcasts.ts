@@ -82,12 +82,15 @@ export class CrowdBroadcasts {
       // An author changed who may see this crowd: members admitted under the old rule are checked
       // again before anything more reaches them.
       state.held = [message];
-      void this.recheckMembers(message.questionId, message.revealCrowd).then(() => {
-        // The room may have emptied (and its state gone) meanwhile: deliver against whatever is current.
-        const held = state.held ?? [];
-        state.held = undefined;
-        for (const next of held) this.deliver(next);
-      });
+      void this.recheckMembers(message.questionId, message.revealCrowd)
+        .then(() => {
+          // The room may have emptied (and its state gone) meanwhile: deliver against whatever is current.
+          const held = state.held ?? [];
+          state.held = undefined;
+          for (const next of held) this.deliver(next);
+        })
+        // Nothing awaits this chain: a failure must be logged here, not left as an unhandled rejection.
+        .catch((error: unknown) => this.options.logger.error({ err: error, questionId: message.questionId }, "delivering held aggregates failed"));
       return;
     }
     this.deliverNow(message);

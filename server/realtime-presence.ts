@@ -136,13 +136,16 @@ export class Presence {
       return;
     }
     state.flushing = true;
-    void this.syncWithRedis(questionId, state, rewrite).finally(() => {
-      state.flushing = false;
-      if (state.again && this.questions.get(questionId) === state) {
-        state.again = false;
-        this.flush(questionId);
-      }
-    });
+    void this.syncWithRedis(questionId, state, rewrite)
+      .finally(() => {
+        state.flushing = false;
+        if (state.again && this.questions.get(questionId) === state) {
+          state.again = false;
+          this.flush(questionId);
+        }
+      })
+      // Redis errors are handled inside; this is for a throw from announcing (nothing awaits the chain).
+      .catch((error: unknown) => this.options.logger.error({ err: error, questionId }, "presence update failed"));
   }
 
   /** Writes this instance's count if it changed (or must be refreshed) and reads everyone's, in one round trip. */

@@ -18,12 +18,13 @@ import {
   type ServerToClientEvents,
 } from "~/realtime/contract";
 import type { RealtimePublisher } from "~/realtime/publisher";
+import { guardHandler } from "./handler-guard";
 import { CrowdBroadcasts } from "./realtime-broadcasts";
 import { sessionIdOfHandshake, viewerOfSession } from "./realtime-identity";
 import { DEFAULT_EVENT_LIMITS, chargeEvent, newEventBudget, type EventLimits } from "./realtime-limits";
 import { Presence } from "./realtime-presence";
 import { crowdRoom, parseRoom, questionRoom, userRoom } from "./realtime-rooms";
-import type { CrowdlineIo, CrowdlineSocket, InterServerEvents, SocketData } from "./realtime-types";
+import type { CrowdlineIo, CrowdlineSocket, CrowdMessage, InterServerEvents, SocketData } from "./realtime-types";
 import { seesCrowd } from "./realtime-visibility";
 
 export interface RealtimeOptions {
@@ -62,12 +63,16 @@ export interface Realtime extends RealtimePublisher {
 
 const SOCKETS_CLOSE_TIMEOUT_MS = 5_000;
 
+type EventPacket = Parameters<Parameters<CrowdlineSocket["use"]>[0]>[0];
+
 const KNOWN_EVENTS = new Set<string>(["question:join", "question:leave"] satisfies (keyof ClientToServerEvents)[]);
 
 const joinError = (code: JoinError["error"]["code"], message: string): JoinError => ({ error: { code, message } });
 
 export async function createRealtime(httpServer: HttpServer, options: RealtimeOptions): Promise<Realtime> {
   const { logger } = options;
+  // Every listener below goes through this: none may throw into socket.io (docs/decisions/014).
+  const guarded = <A extends unknown[]>(name: string, handler: (...args: A) => unknown) => guardHandler(logger, name, handler);
   const limits: EventLimits = { ...DEFAULT_EVENT_LIMITS, ...options.eventLimits };
   let closing = false;
   const io: CrowdlineIo = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
@@ -110,60 +115,63 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   const presence = new Presence({
     logger,
     localCount: (questionId) => adapter.rooms.get(questionRoom(questionId))?.size ?? 0,
-    announce: (questionId, count) => io.local.to(questionRoom(questionId)).emit("question:presence", { questionId, count }),
+    announce: guarded("presence announcement", (questionId: string, count: number) =>
+      io.local.to(questionRoom(questionId)).emit("question:presence", { questionId, count }),
+    ),
     redis: presenceRedis && {
       client: presenceRedis,
       keyPrefix: redisPrefix,
       instanceId: randomUUID(),
-      notifyOthers: (questionId) => io.serverSideEmit("crowdline:presence", questionId),
+      notifyOthers: guarded("presence notice", (questionId: string) => io.serverSideEmit("crowdline:presence", questionId)),
     },
   });
   const broadcasts = new CrowdBroadcasts({
     io,
     logger,
-    fanOut: (message) => {
+    // Runs in the action that saved (a failure here must not turn a committed save into a 500)
+    // and on the window's timer.
+    fanOut: guarded("aggregate fan-out", (message: CrowdMessage) => {
       broadcasts.deliver(message);
       if (clustered) io.serverSideEmit("crowdline:aggregate", message);
-    },
+    }),
   });
-  io.on("crowdline:aggregate", (message) => broadcasts.deliver(message));
-  io.on("crowdline:presence", (questionId) => presence.othersChanged(questionId));
+  io.on("crowdline:aggregate", guarded("crowdline:aggregate", (message: CrowdMessage) => broadcasts.deliver(message)));
+  io.on("crowdline:presence", guarded("crowdline:presence", (questionId: string) => presence.othersChanged(questionId)));
 
   // Room membership drives presence and the crowd rooms' bookkeeping, whatever caused it: a join,
   // a leave, a reveal or a disconnect.
-  adapter.on("join-room", (room: string) => {
+  adapter.on("join-room", guarded("join-room", (room: string) => {
     const parsed = parseRoom(room);
     if (parsed?.kind === "question") presence.localChanged(parsed.questionId);
-  });
-  adapter.on("leave-room", (room: string) => {
+  }));
+  adapter.on("leave-room", guarded("leave-room", (room: string) => {
     const parsed = parseRoom(room);
     if (parsed?.kind === "question") presence.localChanged(parsed.questionId);
-  });
-  adapter.on("delete-room", (room: string) => {
+  }));
+  adapter.on("delete-room", guarded("delete-room", (room: string) => {
     const parsed = parseRoom(room);
     if (parsed?.kind === "crowd") broadcasts.forget(parsed.questionId);
-  });
+  }));
 
-  io.use(async (socket, next) => {
+  io.use(guarded("handshake", async (socket: CrowdlineSocket, next: (error?: Error) => void) => {
     socket.data.budget = newEventBudget(limits, performance.now());
-    const sessionId = sessionIdOfHandshake(options.sessionCookie, socket.handshake.headers.cookie);
+    const cookieHeader = socket.handshake.headers.cookie;
     // Nothing after this needs the token; it stays out of anything that might log the handshake.
     delete socket.handshake.headers.cookie;
-    if (sessionId) {
-      try {
-        const viewer = await viewerOfSession(sessionId);
-        if (viewer) {
-          socket.data.sessionId = sessionId;
-          socket.data.userId = viewer.userId;
-          socket.data.hideCrowdUntilForecast = viewer.hideCrowdUntilForecast;
-        }
-      } catch (error) {
-        // Anonymous is the safe side: it sees no more than any visitor.
-        logger.warn({ err: (error as Error).message }, "socket session lookup failed; continuing anonymous");
+    try {
+      const sessionId = sessionIdOfHandshake(options.sessionCookie, cookieHeader);
+      const viewer = sessionId ? await viewerOfSession(sessionId) : null;
+      if (viewer) {
+        socket.data.sessionId = sessionId!;
+        socket.data.userId = viewer.userId;
+        socket.data.hideCrowdUntilForecast = viewer.hideCrowdUntilForecast;
       }
+    } catch (error) {
+      // Anonymous is the safe side: it sees no more than any visitor.
+      logger.warn({ err: (error as Error).message }, "socket session lookup failed; continuing anonymous");
     }
     next();
-  });
+  }));
 
   /** A signed-in socket's viewer as of now: signed out meanwhile means anonymous from here on. */
   async function currentViewer(socket: CrowdlineSocket) {
@@ -242,12 +250,12 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
     };
   }
 
-  io.on("connection", (socket: CrowdlineSocket) => {
+  io.on("connection", guarded("connection", (socket: CrowdlineSocket) => {
     const { userId } = socket.data;
     logger.info({ socket: socket.id, transport: socket.conn.transport.name, user: userId ?? null }, "socket connected");
     if (userId) void socket.join(userRoom(userId));
 
-    socket.use((packet, next) => {
+    socket.use(guarded("event budget", (packet: EventPacket, next: (error?: Error) => void) => {
       const verdict = chargeEvent(socket.data.budget, limits, performance.now());
       if (verdict === "disconnect") {
         logger.warn({ socket: socket.id }, "socket kept flooding past its event budget; disconnecting");
@@ -261,9 +269,9 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       }
       // Unknown events are dropped here, before socket.io looks for a listener.
       if (KNOWN_EVENTS.has(String(packet[0]))) next();
-    });
+    }));
 
-    socket.on("question:join", async (rawQuestionId, ack) => {
+    socket.on("question:join", guarded("question:join", async (rawQuestionId: unknown, ack: unknown) => {
       // A client may omit the ack; answering nothing is then the only option.
       const reply = (response: JoinAck | null) => {
         if (response && typeof ack === "function" && socket.connected) ack(response);
@@ -274,20 +282,20 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
         logger.error({ err: (error as Error).message, socket: socket.id }, "question:join failed");
         reply(joinError("server_error", "Could not load the question; try again"));
       }
-    });
+    }));
 
-    socket.on("question:leave", (rawQuestionId) => {
+    socket.on("question:leave", guarded("question:leave", (rawQuestionId: unknown) => {
       const parsed = questionIdSchema.safeParse(rawQuestionId);
       if (!parsed.success) return;
       socket.data.joining?.delete(parsed.data);
       void socket.leave(crowdRoom(parsed.data));
       void socket.leave(questionRoom(parsed.data));
-    });
+    }));
 
-    socket.on("disconnect", (reason) => {
+    socket.on("disconnect", guarded("disconnect", (reason: string) => {
       logger.info({ socket: socket.id, reason }, "socket disconnected");
-    });
-  });
+    }));
+  }));
 
   return {
     io,
@@ -299,13 +307,13 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       // Not coalesced: comments are rate-limited per user, and each one is news. Through the
       // adapter, so every instance's sockets hear it. One turn later, so that the poster's answer
       // does not wait for a write to every socket (~20 µs each).
-      setImmediate(() => {
+      setImmediate(guarded("comment broadcast", () => {
         if (closing) return;
         io.to(crowdRoom(questionId)).emit("question:comment", { questionId, comment });
         io.to(questionRoom(questionId))
           .except(crowdRoom(questionId))
           .emit("question:comment", { questionId, comment: { ...comment, forecastAtPosting: null, currentForecast: null } });
-      });
+      }));
     },
     tracked: () => ({ presence: presence.tracked, ...broadcasts.tracked }),
     async close() {
