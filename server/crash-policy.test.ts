@@ -2,7 +2,7 @@
 // the server carries on; an uncaught exception is logged as fatal and the process stops the way
 // SIGTERM stops it — the request in flight is answered — then exits 70 for its supervisor.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +11,11 @@ import { freePort } from "../test/free-port";
 
 const CRASH_EXIT_CODE = 70;
 const children: ReturnType<typeof spawn>[] = [];
-afterAll(() => children.forEach((child) => child.kill("SIGKILL")));
+const databaseDirs: string[] = [];
+afterAll(() => {
+  children.forEach((child) => child.kill("SIGKILL"));
+  databaseDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
 
 interface LogLine {
   level: number;
@@ -22,7 +26,9 @@ interface LogLine {
 /** `node --import test/fixtures/crash-triggers.js build/server.js` on a fresh SQLite file; resolves once it listens. */
 async function startServer() {
   const port = await freePort();
-  const databaseUrl = `file:${path.join(mkdtempSync(path.join(projectRoot, ".tmp/crash-")), "app.db")}`;
+  const databaseDir = mkdtempSync(path.join(projectRoot, ".tmp/crash-"));
+  databaseDirs.push(databaseDir);
+  const databaseUrl = `file:${path.join(databaseDir, "app.db")}`;
   const child = spawn(process.execPath, ["--import", path.join(projectRoot, "test/fixtures/crash-triggers.js"), path.join(projectRoot, "build/server.js")], {
     cwd: projectRoot,
     env: { ...process.env, NODE_ENV: "production", LOG_LEVEL: "info", PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: databaseUrl, REDIS_URL: "" },
