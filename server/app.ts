@@ -14,7 +14,9 @@ import { sessionCookieSettings } from "~/auth/session.server";
 import { projectRoot } from "../prisma/database-url";
 import { mutationGuard } from "./mutation-guard";
 import { createPageCache } from "./page-cache";
+import { privateResponses } from "./private-responses";
 import { createRealtime, type Realtime, type RealtimeOptions } from "./realtime";
+import { hostValidation, methodAllowList } from "./request-edges";
 import { securityHeaders } from "./security-headers";
 import { sessionMiddleware } from "./session-middleware";
 import { relaySessionRevocations } from "./session-revocation-relay";
@@ -60,6 +62,9 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", options.trustProxy ?? false);
+  // First of all: nothing below (page cache, session, Remix) gets a Host it cannot parse or a
+  // method no page of ours sends.
+  app.use(hostValidation(), methodAllowList());
   app.use(securityHeaders({ mode: options.mode }));
   const httpServer = createServer(app);
   const cookieSettings = sessionCookieSettings(options.mode);
@@ -137,6 +142,8 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     const remixBuild = options.remixBuild;
     app.all(
       "*",
+      // Ahead of the session lookup, so that its own failures go out private too.
+      privateResponses(cookieSettings),
       sessionMiddleware(cookieSettings),
       createRequestHandler({
         build: remixBuild,

@@ -25,6 +25,7 @@ import { DEFAULT_EVENT_LIMITS, chargeEvent, newEventBudget, type EventLimits } f
 import { Presence } from "./realtime-presence";
 import { crowdRoom, parseRoom, questionRoom, userRoom } from "./realtime-rooms";
 import type { CrowdlineIo, CrowdlineSocket, CrowdMessage, InterServerEvents, SocketData } from "./realtime-types";
+import { refuseUpgradesWith403 } from "./realtime-upgrade-refusal";
 import { seesCrowd } from "./realtime-visibility";
 
 export interface RealtimeOptions {
@@ -75,14 +76,15 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
   const guarded = <A extends unknown[]>(name: string, handler: (...args: A) => unknown) => guardHandler(logger, name, handler);
   const limits: EventLimits = { ...DEFAULT_EVENT_LIMITS, ...options.eventLimits };
   let closing = false;
+  const admits = (req: IncomingMessage) => !closing && isAllowedOrigin(req.headers.origin, req.headers.host, options.allowedOrigins);
   const io: CrowdlineIo = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(
     httpServer,
     {
       path: SOCKET_PATH,
       serveClient: false,
       // Refused handshakes get a 403 before any socket exists; so do new ones during shutdown.
-      allowRequest: (req: IncomingMessage, callback) =>
-        callback(null, !closing && isAllowedOrigin(req.headers.origin, req.headers.host, options.allowedOrigins)),
+      // (Polling here; WebSocket upgrades just below, where engine.io would answer 400.)
+      allowRequest: (req: IncomingMessage, callback) => callback(null, admits(req)),
       pingInterval: options.pingIntervalMs ?? 25_000,
       pingTimeout: options.pingTimeoutMs ?? 20_000,
       // A join is ~100 bytes; anything near this size is not a client of ours.
@@ -93,6 +95,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
       connectTimeout: 10_000,
     },
   );
+  refuseUpgradesWith403(io.engine, admits);
 
   const redisPrefix = options.redisPrefix ?? "crowdline";
   const redisClients: ReturnType<typeof createClient>[] = [];
