@@ -21,6 +21,8 @@ describe("parseEnv", () => {
     [{ REDIS_PREFIX: "two words" }, /Invalid setting REDIS_PREFIX: REDIS_PREFIX must be 1 to 64/],
     [{ REDIS_PREFIX: "x".repeat(65) }, /Invalid setting REDIS_PREFIX/],
     [{ REDIS_PREFIX: "crowdline*" }, /Invalid setting REDIS_PREFIX/],
+    [{ LOAD_SHED_DELAY_MS: "-1" }, /Invalid setting LOAD_SHED_DELAY_MS/],
+    [{ LOAD_SHED_DELAY_MS: "fast" }, /Invalid setting LOAD_SHED_DELAY_MS/],
   ])("names the setting that is wrong: %o", (source, message) => {
     expect(() => parseEnv(source)).toThrow(ConfigError);
     expect(() => parseEnv(source)).toThrow(message);
@@ -30,6 +32,11 @@ describe("parseEnv", () => {
     expect(parseEnv({ REDIS_PREFIX: "" }).redisPrefix).toBe("crowdline");
     expect(parseEnv({ REDIS_PREFIX: "crowdline-staging:eu.1" }).redisPrefix).toBe("crowdline-staging:eu.1");
     expect(parseEnv({ REDIS_PREFIX: "p".repeat(64) }).redisPrefix).toHaveLength(64);
+  });
+  it("sheds load past 150 ms of event-loop delay unless LOAD_SHED_DELAY_MS says otherwise (0: never)", () => {
+    expect(parseEnv({}).loadShedDelayMs).toBe(150);
+    expect(parseEnv({ LOAD_SHED_DELAY_MS: "0" }).loadShedDelayMs).toBe(0);
+    expect(parseEnv({ LOAD_SHED_DELAY_MS: "250" }).loadShedDelayMs).toBe(250);
   });
   it("reads a list of embedding origins", () => {
     expect(parseEnv({ ALLOWED_ORIGINS: "https://a.example, https://b.example" }).allowedOrigins).toEqual([

@@ -38,6 +38,13 @@ const schema = z.object({
     .int("COMMENT_RATE_LIMIT_PER_MINUTE must be a whole number")
     .min(1, "COMMENT_RATE_LIMIT_PER_MINUTE must be at least 1")
     .default(5),
+  // Event-loop delay past which page renders get 503 + Retry-After (server/load-shedding.ts); 0 turns it off.
+  LOAD_SHED_DELAY_MS: z.coerce
+    .number({ invalid_type_error: "LOAD_SHED_DELAY_MS must be a number" })
+    .int("LOAD_SHED_DELAY_MS must be a whole number of milliseconds")
+    .min(0, "LOAD_SHED_DELAY_MS must be 0 (off) or more")
+    .max(60_000, "LOAD_SHED_DELAY_MS must be at most 60000")
+    .default(150),
 });
 
 export interface Env {
@@ -57,6 +64,8 @@ export interface Env {
   authAttemptsPerMinute: number;
   /** Comments (and replies) one user may post per minute. */
   commentsPerMinute: number;
+  /** Event-loop delay (ms) past which renders are refused with 503; 0 when load shedding is off. */
+  loadShedDelayMs: number;
 }
 
 /** Parses the environment once; throws a ConfigError whose message names the bad setting. */
@@ -92,6 +101,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     trustProxy: parseTrustProxy(parsed.data.TRUST_PROXY),
     authAttemptsPerMinute: parsed.data.AUTH_RATE_LIMIT_PER_MINUTE,
     commentsPerMinute: parsed.data.COMMENT_RATE_LIMIT_PER_MINUTE,
+    loadShedDelayMs: parsed.data.LOAD_SHED_DELAY_MS,
   };
 }
 

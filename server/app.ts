@@ -13,6 +13,7 @@ import { DEFAULT_REDIS_PREFIX, createAuthRateLimits, createPerUserLimit } from "
 import { sessionCookieSettings } from "~/auth/session.server";
 import { projectRoot } from "../prisma/database-url";
 import { mutationGuard } from "./mutation-guard";
+import { createLoadShedder, type LoadSheddingOptions } from "./load-shedding";
 import { createPageCache } from "./page-cache";
 import { privateResponses } from "./private-responses";
 import { createRealtime, type Realtime, type RealtimeOptions } from "./realtime";
@@ -44,6 +45,11 @@ export interface AppOptions {
   realtime?: Pick<RealtimeOptions, "pingIntervalMs" | "pingTimeoutMs" | "eventLimits" | "reconnectSpreadMs">;
   /** How long close() lets in-flight requests finish before cutting their connections (default 10 s). */
   drainTimeoutMs?: number;
+  /**
+   * Refuse renders (and, later, writes) with 503 + Retry-After while the event loop is behind
+   * (server/load-shedding.ts, decision 016). Off unless given: tests share a busy machine.
+   */
+  loadShedding?: LoadSheddingOptions;
 }
 
 export interface CrowdlineServer {
@@ -138,6 +144,10 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   const commentLimit = createPerUserLimit({ keyPrefix: "comment-user", perMinute: options.commentsPerMinute ?? 5, redis: rateLimitRedis, redisPrefix });
   warmUpPasswordHashing();
 
+  // After the page cache and static files, which stay fast however busy the renderer is.
+  const loadShedder = options.loadShedding ? createLoadShedder(options.loadShedding) : undefined;
+  if (loadShedder) app.use(loadShedder.middleware);
+
   if (options.remixBuild) {
     const remixBuild = options.remixBuild;
     app.all(
@@ -165,6 +175,7 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
     httpServer,
     realtime,
     async close() {
+      loadShedder?.stop();
       const drained = stopAccepting(httpServer, options.drainTimeoutMs ?? 10_000);
       await realtime.close();
       await drained;

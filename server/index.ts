@@ -10,6 +10,7 @@ import { projectRoot, redactPassword } from "../prisma/database-url";
 import { seedDatabase } from "../prisma/seeding";
 import { MigrationError, deployMigrations } from "../prisma/deploy-migrations";
 import { createCrowdlineServer } from "./app";
+import { LOAD_SHEDDING_DEFAULTS } from "./load-shedding";
 
 const startedAt = performance.now();
 
@@ -69,6 +70,10 @@ const crowdline = await createCrowdlineServer({
   trustProxy: env.trustProxy,
   authAttemptsPerMinute: env.authAttemptsPerMinute,
   commentsPerMinute: env.commentsPerMinute,
+  loadShedding:
+    env.loadShedDelayMs > 0
+      ? { maxReadDelayMs: env.loadShedDelayMs, maxWriteDelayMs: Math.max(LOAD_SHEDDING_DEFAULTS.maxWriteDelayMs, env.loadShedDelayMs) }
+      : undefined,
   remixBuild: isDevelopment ? async () => currentBuild : currentBuild,
 });
 
