@@ -112,7 +112,10 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
 
   // Before compression, so that it stores (and replays) the compressed bytes. Off in development,
   // where a page must show each edit at once.
-  if (options.mode !== "development") app.use(createPageCache().middleware);
+  // The shedder runs later in the chain (after static files) but the cache asks it whether a
+  // stale copy may be refreshed now.
+  const loadShedder = options.loadShedding ? createLoadShedder(options.loadShedding) : undefined;
+  if (options.mode !== "development") app.use(createPageCache({ rendersRefused: () => loadShedder?.rendersRefused() ?? false }).middleware);
   app.use(mutationGuard({ allowedOrigins: options.allowedOrigins }));
   app.use(
     compression({
@@ -145,7 +148,6 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   warmUpPasswordHashing();
 
   // After the page cache and static files, which stay fast however busy the renderer is.
-  const loadShedder = options.loadShedding ? createLoadShedder(options.loadShedding) : undefined;
   if (loadShedder) app.use(loadShedder.middleware);
 
   if (options.remixBuild) {

@@ -313,7 +313,9 @@ describe("live comments", () => {
 describe.skipIf(redisSkipReason())("the comment limit across instances (Redis)", () => {
   it("counts one user's comments on two instances sharing Redis together", async () => {
     const redisUrl = process.env.TEST_REDIS_URL as string;
-    const instances = await Promise.all([startServer({ remixBuild, redisUrl, commentsPerMinute: 5 }), startServer({ remixBuild, redisUrl, commentsPerMinute: 5 })]);
+    // One deployment: both instances under one prefix, unique to this run.
+    const shared = { remixBuild, redisUrl, redisPrefix: `crowdline-test-comments-${process.pid}-${Date.now()}`, commentsPerMinute: 5 };
+    const instances = await Promise.all([startServer(shared), startServer(shared)]);
     try {
       const question = await makeQuestion();
       const { cookie } = await signUp(origin);

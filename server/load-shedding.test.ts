@@ -60,14 +60,15 @@ describe("load shedding by event-loop delay", () => {
   });
 
   it("refuses nobody for one slow task (a cold render, a GC pause)", async () => {
-    const origin = await start({ maxReadDelayMs: 100 });
-    blockEventLoop(300);
+    const origin = await start({ maxReadDelayMs: 250 });
+    blockEventLoop(600);
     expect((await fetch(`${origin}/page`)).status).toBe(200);
     expect(shedder!.refused).toBe(0);
   });
 
   it("refuses a render at once with 503 and Retry-After while the loop is behind, then serves again", async () => {
-    const origin = await start({ maxReadDelayMs: 100, maxWriteDelayMs: 1_000, windowMs: 200 });
+    // A window long enough that the requests below arrive inside it however busy the machine is.
+    const origin = await start({ maxReadDelayMs: 100, maxWriteDelayMs: 1_000, windowMs: 2_000 });
     await overload(300);
     const refused = await fetch(`${origin}/page`);
     expect(refused.status).toBe(503);
@@ -76,12 +77,12 @@ describe("load shedding by event-loop delay", () => {
     // Routes ahead of the shedder (health probes; cached pages in the app) are never refused.
     expect((await fetch(`${origin}/healthz`)).status).toBe(200);
 
-    await vi.waitFor(() => expect(shedder!.delayMs).toBeLessThan(100), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(() => expect(shedder!.delayMs).toBeLessThan(100), { timeout: 15_000, interval: 50 });
     expect((await fetch(`${origin}/page`)).status).toBe(200);
   });
 
   it("lets writes through at a delay that already refuses reads", async () => {
-    const origin = await start({ maxReadDelayMs: 100, maxWriteDelayMs: 5_000 });
+    const origin = await start({ maxReadDelayMs: 100, maxWriteDelayMs: 5_000, windowMs: 2_000 });
     await overload(300);
     const [read, write] = await Promise.all([fetch(`${origin}/page`), fetch(`${origin}/page`, { method: "POST" })]);
     expect(read.status).toBe(503);
@@ -99,7 +100,7 @@ describe("load shedding in the Crowdline server", () => {
       allowedOrigins: [],
       mode: "production",
       remixBuild,
-      loadShedding: { maxReadDelayMs: 100, maxWriteDelayMs: 100 },
+      loadShedding: { maxReadDelayMs: 100, maxWriteDelayMs: 100, windowMs: 5_000 },
     });
     await new Promise<void>((resolve) => crowdline.httpServer.listen(0, "127.0.0.1", resolve));
     const origin = `http://127.0.0.1:${(crowdline.httpServer.address() as AddressInfo).port}`;
@@ -115,7 +116,8 @@ describe("load shedding in the Crowdline server", () => {
         fetch(`${origin}/favicon.svg`),
         fetch(`${origin}/healthz`),
       ]);
-      expect(cached.headers.get("x-page-cache")).toBe("HIT");
+      // A copy older than its 5 s (a slow machine) is served stale rather than re-rendered.
+      expect(["HIT", "STALE"]).toContain(cached.headers.get("x-page-cache"));
       expect(cached.status).toBe(200);
       expect(render.status).toBe(503);
       expect(render.headers.get("retry-after")).toBe("2");

@@ -36,6 +36,8 @@ export interface LoadShedder {
   middleware(req: Request, res: Response, next: NextFunction): void;
   /** The event-loop delay of the last window (its second-worst sample), in ms. */
   readonly delayMs: number;
+  /** Whether a page render (GET) arriving now would be refused. */
+  rendersRefused(): boolean;
   /** Requests refused since start, for logs and benchmarks. */
   readonly refused: number;
   stop(): void;
@@ -76,6 +78,9 @@ export function createLoadShedder(options: LoadSheddingOptions = {}): LoadShedde
     },
     get delayMs() {
       return currentDelay();
+    },
+    rendersRefused() {
+      return currentDelay() > settings.maxReadDelayMs;
     },
     get refused() {
       return refused;

@@ -183,3 +183,37 @@ describe("page cache middleware", () => {
     expect(cache.size).toBeLessThanOrEqual(3);
   });
 });
+
+describe("page cache under load shedding", () => {
+  it("serves a stale copy as it is while renders are being refused, and refreshes once they are not", async () => {
+    let clock = 0;
+    let refusing = false;
+    let renders = 0;
+    const cache = createPageCache({ now: () => clock, rendersRefused: () => refusing });
+    const app = express();
+    app.use(cache.middleware);
+    app.get("/page", (_req, res) => {
+      renders += 1;
+      res.setHeader("Cache-Control", "public, s-maxage=5, stale-while-revalidate=60");
+      res.send(`render ${renders}`);
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const get = async () => {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
+      return { state: response.headers.get("x-page-cache"), body: await response.text() };
+    };
+    try {
+      expect(await get()).toEqual({ state: "MISS", body: "render 1" });
+      clock = 10_000;
+      refusing = true;
+      expect(await get()).toEqual({ state: "STALE", body: "render 1" });
+      expect(await get()).toEqual({ state: "STALE", body: "render 1" });
+      expect(renders).toBe(1);
+      refusing = false;
+      expect(await get()).toEqual({ state: "MISS", body: "render 2" });
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -13,6 +13,11 @@ export interface PageCacheOptions {
   maxEntries?: number;
   /** Requests that may wait for one page's first render; past it they render themselves. */
   maxWaitingPerPage?: number;
+  /**
+   * True while renders would be refused (server/load-shedding.ts): a stale copy is then served
+   * as it is rather than handed to a render that would only answer 503.
+   */
+  rendersRefused?: () => boolean;
   now?: () => number;
 }
 
@@ -104,7 +109,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
     const at = now();
     if (entry && at < entry.freshUntil) return send(res, entry, "HIT");
     if (entry && at < entry.staleUntil) {
-      if (entry.refreshing) return send(res, entry, "STALE");
+      if (entry.refreshing || options.rendersRefused?.()) return send(res, entry, "STALE");
       // This request renders the page anew; everyone else gets the stale copy meanwhile.
       entry.refreshing = true;
       res.on("close", () => (entry.refreshing = false));
