@@ -120,11 +120,13 @@ export async function getCurrentAggregates(
 }
 
 function snapshotView(row: { method: string; centers: string; lower: string; upper: string; count: number }): AggregateView {
+  // Withdrawing the last forecast leaves a crowd of nobody, stored with empty vectors.
+  const vectorOf = (stored: string) => (row.count === 0 ? [] : parseProbabilityVector(stored));
   return {
     method: aggregationMethodSchema.parse(row.method),
-    centers: parseProbabilityVector(row.centers),
-    lower: parseProbabilityVector(row.lower),
-    upper: parseProbabilityVector(row.upper),
+    centers: vectorOf(row.centers),
+    lower: vectorOf(row.lower),
+    upper: vectorOf(row.upper),
     count: row.count,
   };
 }

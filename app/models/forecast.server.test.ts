@@ -96,6 +96,19 @@ function describeWriter(name: string, dbOf: () => Db, secondClientOf: () => Db) 
       expect(await countRows(db, question.id)).toEqual(before);
     });
 
+    it("reads back the history of a crowd whose only forecast was withdrawn (a crowd of nobody)", async () => {
+      const db = dbOf();
+      const question = await makeQuestion(db, { scenarios: 2 });
+      const [alice] = await makeUsers(db, 1);
+      await saveForecast({ questionId: question.id, userId: alice!, probabilities: [0.2, 0.8], rationale: null }, db);
+      expect(await withdrawForecast({ questionId: question.id, userId: alice! }, db)).toMatchObject({ ok: true, aggregate: { count: 0 } });
+      const history = await listAggregateHistory(question.id, {}, db);
+      expect(history.map(({ count, centers }) => ({ count, centers }))).toEqual([
+        { count: 1, centers: [0.2, 0.8] },
+        { count: 0, centers: [] },
+      ]);
+    });
+
     it("refuses forecasts on closed questions and with the wrong number of scenarios, writing nothing", async () => {
       const db = dbOf();
       const closed = await makeQuestion(db, { status: "closed" });
