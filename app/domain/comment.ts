@@ -62,13 +62,20 @@ export interface CommentView {
 
 export const parseCommentSort = (value: unknown): CommentSort => (COMMENT_SORTS.includes(value as CommentSort) ? (value as CommentSort) : "newest");
 
+const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+const ID_MAX_LENGTH = 64;
+
+/** Whether a posted value could be one of our ids: only such a value is echoed back in a refusal. */
+export const looksLikeId = (value: unknown): value is string =>
+  typeof value === "string" && value.length <= ID_MAX_LENGTH && ID_PATTERN.test(value);
+
 const idField = (what: string) =>
   z
     .string({ required_error: `Say which ${what}`, invalid_type_error: `The ${what} must be an id` })
     .trim()
     .min(1, `Say which ${what}`)
-    .max(64, `That is not a ${what} id`)
-    .regex(/^[A-Za-z0-9_-]+$/, `That is not a ${what} id`);
+    .max(ID_MAX_LENGTH, `That is not a ${what} id`)
+    .regex(ID_PATTERN, `That is not a ${what} id`);
 
 const optionalId = (what: string) =>
   z.preprocess((value) => (value === "" || value === null ? undefined : value), idField(what).optional());

@@ -6,6 +6,7 @@ import {
   creditSchema,
   editCommentSchema,
   hideCommentSchema,
+  looksLikeId,
   newCommentSchema,
   reportCommentSchema,
   voteSchema,
@@ -84,7 +85,9 @@ export async function handleCommentAction({ request, params, context }: ActionFu
   const parse = <S extends ZodTypeAny>(schema: S): { ok: true; value: z.output<S> } | { ok: false; reply: Reply } => {
     const parsed = schema.safeParse(intent === "credit-comments" ? { ...fields, commentIds: formData.getAll("commentIds") } : fields);
     if (parsed.success) return { ok: true, value: parsed.data };
-    const commentId = typeof fields.commentId === "string" ? fields.commentId : typeof fields.parentId === "string" ? fields.parentId : undefined;
+    // Tells the page which comment's form to show the messages under; anything that is not an id
+    // (a megabyte of it, say) is not echoed.
+    const commentId = looksLikeId(fields.commentId) ? fields.commentId : looksLikeId(fields.parentId) ? fields.parentId : undefined;
     return { ok: false, reply: data({ ok: false, intent, commentId, errors: messagesByField(parsed.error) }, { status: 422 }) };
   };
   const questionId = params.id ?? "";
