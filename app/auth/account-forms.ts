@@ -118,7 +118,7 @@ export const ROLES = ["reader", "author", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const RoleChangeSchema = z.object({
-  userId: z.string({ required_error: "Which user?" }).min(1).max(64),
+  userId: z.string({ required_error: "Which user?" }).min(1, "Which user?").max(64, "A user id has at most 64 characters; reload the page and try again"),
   role: z.enum(ROLES, { errorMap: () => ({ message: "Role must be reader, author or admin" }) }),
 });
 

@@ -132,6 +132,12 @@ describe("readFormData", () => {
     expect((refusal as Response).status).toBe(400);
   });
 
+  it("refuses a NUL character in any value (PostgreSQL cannot store it)", async () => {
+    const refusal = await readFormData(post(new URLSearchParams({ body: "a\u0000b" }))).catch((error: unknown) => error);
+    expect((refusal as Response).status).toBe(400);
+    expect(await (refusal as Response).text()).toMatch(/NUL character/);
+  });
+
   it("reads an ordinary form", async () => {
     const formData = await readFormData(post(new URLSearchParams({ username: "ada" })));
     expect(formData.get("username")).toBe("ada");

@@ -21,9 +21,12 @@ export async function readFormData(request: Request): Promise<FormData> {
     });
   }
   let fields = 0;
-  for (const name of formData.keys()) {
+  for (const [name, value] of formData) {
     if (++fields > MAX_FORM_FIELDS) throw new FormRefusal(`This form sent more than ${MAX_FORM_FIELDS.toLocaleString("en")} fields; no form here has that many.`);
     if (name.length > MAX_FIELD_NAME_LENGTH) throw new FormRefusal("This form sent a field name longer than any form here uses.");
+    // PostgreSQL cannot store U+0000 in text (SQLite can): refused alike on both, before any
+    // lookup or write could fail on it. Nobody types it; it arrives only from scripts.
+    if (typeof value === "string" && value.includes("\u0000")) throw new FormRefusal("This form contains a NUL character (U+0000), which cannot be stored. Remove it and try again.");
   }
   return formData;
 }
