@@ -132,6 +132,15 @@ describe("readFormData", () => {
     expect((refusal as Response).status).toBe(400);
   });
 
+  it.each(["x[999999999]", "x[100]", "a.b.c.d", "a..b", "a[x]"])("refuses %s, which no form of ours has, whatever the action", async (name) => {
+    const refusal = await readFormData(post(new URLSearchParams({ [name]: "1" }))).catch((error: unknown) => error);
+    expect((refusal as Response).status).toBe(400);
+  });
+
+  it.each(["scenarios[7].whatHappens", "p_cmx123", "x[99]"])("lets %s through to the form's own check", async (name) => {
+    expect((await readFormData(post(new URLSearchParams({ [name]: "1" })))).get(name)).toBe("1");
+  });
+
   it("refuses a NUL character in any value (PostgreSQL cannot store it)", async () => {
     const refusal = await readFormData(post(new URLSearchParams({ body: "a\u0000b" }))).catch((error: unknown) => error);
     expect((refusal as Response).status).toBe(400);
