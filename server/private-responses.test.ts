@@ -8,16 +8,16 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessionCookieSettings } from "~/auth/session.server";
 import { getDb } from "~/db.server";
 import { projectRoot } from "../prisma/database-url";
 import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
 import { seedDatabase } from "../prisma/seeding";
-import { createCrowdlineServer, type CrowdlineServer } from "./app";
+import type { CrowdlineServer } from "./app";
 import { createPageCache } from "./page-cache";
 import { isPrivateEnough, privateResponses } from "./private-responses";
+import { signUp, startServer } from "./realtime-testing";
 
 const routesDir = path.join(projectRoot, "app/routes");
 
@@ -128,16 +128,7 @@ let admin: { username: string; cookie: string };
 
 beforeAll(async () => {
   await seedDatabase(getDb());
-  server = await createCrowdlineServer({
-    db: getDb(),
-    logger: pino({ level: "silent" }),
-    allowedOrigins: [],
-    mode: "test",
-    remixBuild,
-    authAttemptsPerMinute: 10_000,
-  });
-  await new Promise<void>((resolve) => server.httpServer.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+  ({ server, origin } = await startServer({ remixBuild }));
 
   const article = await getDb().article.findUniqueOrThrow({
     where: { slug: openVsClosedAi2026.slug },
@@ -145,15 +136,7 @@ beforeAll(async () => {
   });
   fixtures = { articleSlug: article.slug, articleId: article.id, questionId: article.questions[0]!.id, profileUsername: article.author.username };
 
-  const username = `cacheadmin_${Math.random().toString(36).slice(2, 9)}`;
-  const signup = await fetch(`${origin}/signup`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin },
-    body: new URLSearchParams({ username, email: `${username}@example.com`, password: `pw-${username}-long` }),
-    redirect: "manual",
-  });
-  expect(signup.status).toBe(302);
-  const cookie = signup.headers.getSetCookie().find((value) => value.startsWith("session="))!.split(";")[0]!;
+  const { username, cookie } = await signUp(origin);
   // Before the session is first looked up (and cached), so that it is read as an admin.
   await getDb().user.update({ where: { username }, data: { role: "admin" } });
   admin = { username, cookie };

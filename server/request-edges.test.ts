@@ -13,6 +13,7 @@ import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
 import { seedDatabase } from "../prisma/seeding";
 import { rawRequest, type RawResponse } from "../test/raw-http";
 import { createCrowdlineServer, type AppOptions, type CrowdlineServer } from "./app";
+import { signUp } from "./realtime-testing";
 import { isWellFormedHost } from "./request-edges";
 
 let remixBuild: ServerBuild;
@@ -134,18 +135,6 @@ describe("the Host header", () => {
 });
 
 describe("methods", () => {
-  const signUp = async () => {
-    const username = `edges_${Math.random().toString(36).slice(2, 10)}`;
-    const response = await fetch(`${origin}/signup`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: origin },
-      body: new URLSearchParams({ username, email: `${username}@example.com`, password: `pw-${username}-long` }),
-      redirect: "manual",
-    });
-    expect(response.status).toBe(302);
-    const cookie = response.headers.getSetCookie().find((value) => value.startsWith("session="))!.split(";")[0]!;
-    return { username, cookie };
-  };
 
   it("answers PUT, PATCH, DELETE and the like with 405 and Allow on every path, before the page cache, the session and Remix", async () => {
     const paths = ["/", "/settings", `/questions/${questionId}`, ARTICLE, "/healthz", "/favicon.svg", "/build/nothing.js", "/no-such-page"];
@@ -162,7 +151,7 @@ describe("methods", () => {
   });
 
   it("never runs a page's action for a PUT, while the same form posted is saved", async () => {
-    const { username, cookie } = await signUp();
+    const { username, cookie } = await signUp(origin);
     const fields = new URLSearchParams({ intent: "profile", displayName: "Put Through" });
     const headers = { "Content-Type": "application/x-www-form-urlencoded", Origin: origin, Cookie: cookie };
     const displayName = async () => (await getDb().user.findUniqueOrThrow({ where: { username } })).displayName;

@@ -24,17 +24,20 @@ export async function createSignedInReaders(db: Db, count: number, namePrefix: s
       db.user.createMany({
         data: chunk.map(({ userId }) => ({ id: userId, username: `${namePrefix}_${userId}`, email: `${namePrefix}_${userId}@example.com`, passwordHash: "!" })),
       }),
-      db.session.createMany({
-        data: chunk.map(({ userId, token }) => ({
-          id: sessionIdFromToken(token),
-          userId,
-          expiresAt: new Date(now + SESSION_IDLE_TIMEOUT_MS),
-          absoluteExpiresAt: new Date(now + SESSION_ABSOLUTE_TIMEOUT_MS),
-          createdAt: new Date(now),
-          lastSeenAt: new Date(now),
-        })),
-      }),
+      db.session.createMany({ data: chunk.map(({ userId, token }) => freshSessionRow(userId, token, now)) }),
     ]);
   }
   return readers;
+}
+
+/** The row of a session just begun for `token`, as the app writes it at sign-in. */
+export function freshSessionRow(userId: string, token: string, now: number = Date.now()) {
+  return {
+    id: sessionIdFromToken(token),
+    userId,
+    expiresAt: new Date(now + SESSION_IDLE_TIMEOUT_MS),
+    absoluteExpiresAt: new Date(now + SESSION_ABSOLUTE_TIMEOUT_MS),
+    createdAt: new Date(now),
+    lastSeenAt: new Date(now),
+  };
 }

@@ -1,11 +1,11 @@
 // The rows and sessions the hostile-input suite posts with, and their repair after an accepted
 // submission changed them (a log-out ends the reader's session, an admin form may demote the
 // admin, an author form may unpublish the article or close a question).
-import { SESSION_ABSOLUTE_TIMEOUT_MS, SESSION_IDLE_TIMEOUT_MS, generateSessionToken, sessionIdFromToken } from "~/auth/session.server";
+import { generateSessionToken, sessionIdFromToken } from "~/auth/session.server";
 import type { Db } from "~/db.server";
 import { probabilityFieldName } from "~/domain/probability-fields";
 import { openVsClosedAi2026 } from "../../prisma/seed-data/open-vs-closed-ai-2026";
-import { createSignedInReaders } from "../signed-in-readers";
+import { createSignedInReaders, freshSessionRow } from "../signed-in-readers";
 import type { Fixtures, Role } from "./route-forms";
 
 export type SignedInRole = Exclude<Role, "anonymous">;
@@ -20,17 +20,7 @@ export type Actors = Record<SignedInRole, Actor>;
 
 async function newSession(db: Db, userId: string): Promise<string> {
   const token = generateSessionToken();
-  const now = Date.now();
-  await db.session.create({
-    data: {
-      id: sessionIdFromToken(token),
-      userId,
-      expiresAt: new Date(now + SESSION_IDLE_TIMEOUT_MS),
-      absoluteExpiresAt: new Date(now + SESSION_ABSOLUTE_TIMEOUT_MS),
-      createdAt: new Date(now),
-      lastSeenAt: new Date(now),
-    },
-  });
+  await db.session.create({ data: freshSessionRow(userId, token) });
   return token;
 }
 
