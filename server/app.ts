@@ -13,7 +13,7 @@ import { DEFAULT_REDIS_PREFIX, createAuthRateLimits, createPerUserLimit } from "
 import { sessionCookieSettings } from "~/auth/session.server";
 import { projectRoot } from "../prisma/database-url";
 import { mutationGuard } from "./mutation-guard";
-import { createLoadShedder, type LoadSheddingOptions } from "./load-shedding";
+import { createLoadShedder, type LoadShedder, type LoadSheddingOptions } from "./load-shedding";
 import { createPageCache } from "./page-cache";
 import { privateResponses } from "./private-responses";
 import { createRealtime, type Realtime, type RealtimeOptions } from "./realtime";
@@ -55,6 +55,8 @@ export interface AppOptions {
 export interface CrowdlineServer {
   httpServer: HttpServer;
   realtime: Realtime;
+  /** Present when load shedding is on (`loadShedding`): its current delay, for tests and logs. */
+  loadShedder?: LoadShedder;
   /**
    * Graceful stop: no new connections, every socket told `server:restarting` and closed, in-flight
    * requests finished (or cut after `drainTimeoutMs`), the server's own Redis connections closed.
@@ -176,6 +178,7 @@ export async function createCrowdlineServer(options: AppOptions): Promise<Crowdl
   return {
     httpServer,
     realtime,
+    loadShedder,
     async close() {
       loadShedder?.stop();
       const drained = stopAccepting(httpServer, options.drainTimeoutMs ?? 10_000);

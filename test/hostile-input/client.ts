@@ -1,6 +1,6 @@
 // Sends hostile requests and times the whole answer (headers and body): a reply that starts at
 // once but streams 30 MB is as slow for the server as one that starts late.
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import type { CookieMode, HostileRequest, OriginMode } from "./cases";
 
@@ -71,10 +71,16 @@ export function send(origin: string, request: HostileRequest, credentials: Crede
       settled = true;
       clearTimeout(timer);
       outgoing.destroy();
+      agent.destroy();
       resolve({ ...answer, ms: performance.now() - started });
     };
     let answering = false;
-    const outgoing = httpRequest(`${origin}${request.path}`, { method: request.method, headers, agent: false }, (response) => {
+    // Keep-alive, as browsers send forms: a server that answers before reading a body (413 for a
+    // declared length over the cap) then reads and drops the rest, so the whole body goes out and
+    // the answer is read. With `Connection: close` the server closes at once, and writing the rest
+    // of the body fails before the answer can be parsed (EPIPE), as no browser would see it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const outgoing = httpRequest(`${origin}${request.path}`, { method: request.method, headers, agent }, (response) => {
       answering = true;
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
