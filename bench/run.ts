@@ -14,10 +14,11 @@ import { type Bench, projectRoot, stopAllProcesses } from "./harness";
 import { liveBench } from "./live";
 import { describeMachine } from "./machine";
 import { type BenchResult, renderConsole, renderMarkdown } from "./report";
+import { viralBench } from "./viral";
 import { snapshotWorkingTree } from "./working-tree-snapshot";
 
 /** The registry: a new bench is a module exporting a Bench, listed here. */
-const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench, discussionBench];
+const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench, discussionBench, viralBench];
 
 const reportFile = path.join(projectRoot, "docs/PERFORMANCE.md");
 const scratchRoot = path.join(projectRoot, ".tmp");
