@@ -842,10 +842,28 @@ function buildReport({ scene, alone, connect, join, mixes, serverErrorLines }: V
   });
   metrics.push(listenerMetric(twice, false));
   metrics.push(serverRow(twice));
+  metrics.push({
+    name: "Server log: errors (pino level error or fatal) over both mixes",
+    result: serverErrorLines === 0 ? "none" : `${integer(serverErrorLines)}, first: ${(mixes.flatMap((mix) => mix.serverErrors)[0] ?? "").slice(0, 200)}`,
+  });
 
   const classColumns = ["class", "offered", "answered", "503 + Retry-After", "timed out (30 s)", "other errors", "p50", "p95", "p99", "503 p99", `> ${SLOW_MS / 1000} s`, "page cache"];
   const details: DetailTable[] = [
     ...mixes.map((mix) => ({ caption: `${mix.spec.label === "full mix" ? "Full mix" : "Twice the mix"}, per class (${SECONDS} s measured; latencies of answered requests, send to last byte)`, columns: classColumns, rows: classRows(mix) })),
+    {
+      caption: "Answers by status (timeout: none within 30 s; network: the connection failed), and the first failure of each class",
+      columns: ["mix", "class", "statuses", "first failure"],
+      rows: mixes.flatMap((mix) =>
+        CLASSES.map((classId) => {
+          const outcome = mix.classes[classId];
+          const statuses = Object.entries(outcome.statuses)
+            .sort((a, b) => b[1] - a[1])
+            .map(([status, count]) => `${status} ${integer(count)}`)
+            .join(", ");
+          return [mix.spec.label, CLASS_LABEL[classId], statuses || "—", outcome.errorSamples[0] ? `\`${outcome.errorSamples[0].replaceAll("`", "'").slice(0, 160)}\`` : "—"];
+        }),
+      ),
+    },
     {
       caption: "Listeners and the machine, per mix",
       columns: [
