@@ -216,4 +216,40 @@ describe("page cache under load shedding", () => {
       server.close();
     }
   });
+
+  it("keeps the stale copy when a refresh is refused with a 503, and retries the render a second later", async () => {
+    let clock = 0;
+    let failing = false;
+    let renders = 0;
+    const cache = createPageCache({ now: () => clock });
+    const app = express();
+    app.use(cache.middleware);
+    app.get("/page", (_req, res) => {
+      renders += 1;
+      // As the shedder answers when the loop's delay crossed the line after the cache asked.
+      if (failing) return res.status(503).setHeader("Retry-After", "1").send("busy");
+      res.setHeader("Cache-Control", "public, s-maxage=5, stale-while-revalidate=60");
+      res.send(`render ${renders}`);
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const get = async () => {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
+      return { status: response.status, state: response.headers.get("x-page-cache"), body: await response.text() };
+    };
+    try {
+      expect(await get()).toEqual({ status: 200, state: "MISS", body: "render 1" });
+      clock = 10_000;
+      failing = true;
+      expect(await get()).toEqual({ status: 503, state: "MISS", body: "busy" });
+      expect(await get()).toEqual({ status: 200, state: "STALE", body: "render 1" });
+      expect(renders).toBe(2);
+      clock += 1_000;
+      failing = false;
+      expect(await get()).toEqual({ status: 200, state: "MISS", body: "render 3" });
+      expect(await get()).toEqual({ status: 200, state: "HIT", body: "render 3" });
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -28,7 +28,11 @@ interface Entry {
   freshUntil: number;
   staleUntil: number;
   refreshing: boolean;
+  /** After a failed refresh, the stale copy is served without trying again until then. */
+  nextRefreshAt: number;
 }
+
+const REFRESH_RETRY_MS = 1_000;
 
 const DIRECTIVE = /(?:^|,)\s*([a-z-]+)\s*(?:=\s*"?(\d+)"?)?/gi;
 
@@ -83,8 +87,16 @@ export function createPageCache(options: PageCacheOptions = {}) {
   function store(key: string, res: Response, body: Buffer) {
     const previous = entries.get(key);
     const lifetime = parseSharedCacheLifetime(res.getHeader("cache-control")?.toString());
+    // A failed refresh (the shedder's 503 past this cache, a database hiccup) says nothing about
+    // the page: the stale copy is served on until it expires, as stale-if-error would. Dropping
+    // it turned every anonymous view of a viral page into a 503 under load.
+    if (res.statusCode >= 500 && previous) {
+      previous.refreshing = false;
+      previous.nextRefreshAt = now() + REFRESH_RETRY_MS;
+      return;
+    }
     if (res.statusCode !== 200 || !lifetime || res.getHeader("set-cookie") !== undefined) {
-      // Not cacheable this time: drop the old copy rather than serve it on.
+      // The page itself changed (gone, private now): drop the old copy rather than serve it on.
       if (previous) entries.delete(key);
       return;
     }
@@ -100,6 +112,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
       freshUntil: storedAt + lifetime.maxAge * 1000,
       staleUntil: storedAt + (lifetime.maxAge + lifetime.staleWhileRevalidate) * 1000,
       refreshing: false,
+      nextRefreshAt: 0,
     });
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   }
@@ -109,7 +122,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
     const at = now();
     if (entry && at < entry.freshUntil) return send(res, entry, "HIT");
     if (entry && at < entry.staleUntil) {
-      if (entry.refreshing || options.rendersRefused?.()) return send(res, entry, "STALE");
+      if (entry.refreshing || at < entry.nextRefreshAt || options.rendersRefused?.()) return send(res, entry, "STALE");
       // This request renders the page anew; everyone else gets the stale copy meanwhile.
       entry.refreshing = true;
       res.on("close", () => (entry.refreshing = false));
