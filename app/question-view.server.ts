@@ -2,7 +2,7 @@ import type { ForecastPanelProps } from "~/components/ForecastPanel";
 import type { SessionUser } from "~/models/session.server";
 import { AGGREGATION_METHODS, DEFAULT_AGGREGATION_METHOD, type AggregationMethod } from "~/domain/aggregation";
 import { crowdHiddenNote, crowdHiddenReason, type CrowdHiddenReason } from "~/domain/crowd-visibility";
-import { getCurrentAggregates, listAggregateHistory, type AggregateHistoryPoint, type AggregateView } from "~/models/aggregate.server";
+import { getCurrentAggregates, listAggregateHistory, listChartHistory, type AggregateHistoryPoint, type AggregateView } from "~/models/aggregate.server";
 import { listBaselineRevisions, listBaselineRevisionsOf, type BaselineRevisionView } from "~/models/baseline.server";
 import { listUserForecasts, listUserForecastsOf, type ViewerForecast } from "~/models/forecast.server";
 import { getQuestionForForecasting, getQuestionsForForecasting, type QuestionForForecasting } from "~/models/question.server";
@@ -15,7 +15,7 @@ export interface QuestionView {
   question: QuestionForForecasting & { acceptingForecasts: boolean };
   baseline: { current: number[] | null; revisions: BaselineRevisionView[] };
   crowd:
-    | { visible: true; version: number; method: AggregationMethod; aggregate: AggregateView; history: AggregateHistoryPoint[] }
+    | { visible: true; version: number; method: AggregationMethod; aggregate: AggregateView; history: readonly AggregateHistoryPoint[] }
     | { visible: false; hiddenBecause: CrowdHiddenReason; version: number };
   viewer: { forecasts: ViewerForecast[]; latest: ViewerForecast | null; current: boolean } | null;
   /** When the crowd or the baseline last changed (the question's creation before either). */
@@ -41,7 +41,7 @@ export async function loadQuestionView(
   const view = (await loadQuestionViews([questionId], viewer, options)).get(questionId);
   if (!view) return null;
   if (view.crowd.visible && options.withHistory !== false) {
-    view.crowd.history = await listAggregateHistory(questionId, { maxPoints: HISTORY_POINTS });
+    view.crowd.history = await listChartHistory(questionId, view.crowd.version, HISTORY_POINTS);
   }
   return view;
 }

@@ -257,7 +257,7 @@ async function seedForecasts(db: Db, questionId: string, scenarioCount: number, 
 }
 
 /** Written before the server starts, with the app's own models, so that the server meets it as it would a live database after a restart. */
-async function buildScene(db: Db, log: BenchContext["log"]): Promise<Scene> {
+export async function buildScene(db: Db, log: BenchContext["log"]): Promise<Scene> {
   const setup: [string, string][] = [];
   const timed = async <T>(label: string, action: () => Promise<T>): Promise<T> => {
     const startedAt = performance.now();

@@ -9,8 +9,13 @@ export const COMMENT_MIN_LENGTH = 1;
 export const COMMENT_MAX_LENGTH = 10_000;
 export const HIDE_REASON_MAX_LENGTH = 500;
 export const REPORT_REASON_MAX_LENGTH = 500;
-/** Top-level threads per page (each with all its replies). */
-export const COMMENT_PAGE_SIZE = 50;
+/**
+ * Top-level threads per page (each with all its replies). Ten, as Good Judgment Open and
+ * Metaculus page their discussions: every comment on the first page is rendered and sent with
+ * each signed-in view, and fifty threads (~250 comments) made the page a megabyte and most of its
+ * cost; the rest arrive with "Show more comments".
+ */
+export const COMMENT_PAGE_SIZE = 10;
 /** Replies deeper than this are shown at this depth, with a "replying to" link to their parent. */
 export const MAX_SHOWN_DEPTH = 3;
 /** A comment read this long before a save may be credited with it. */

@@ -147,11 +147,12 @@ export interface AggregateHistoryPoint {
  */
 export async function listAggregateHistory(
   questionId: string,
-  options: { maxPoints?: number } = {},
+  options: { maxPoints?: number; upToVersion?: number } = {},
   db: Db = getDb(),
 ): Promise<AggregateHistoryPoint[]> {
   const maxPoints = options.maxPoints ?? Infinity;
-  const where = { questionId };
+  const upTo = options.upToVersion === undefined ? undefined : { lte: options.upToVersion };
+  const where = { questionId, version: upTo };
   let versionFilter: { in: number[] } | undefined;
   if (Number.isFinite(maxPoints)) {
     const [first, last] = await Promise.all([
@@ -163,10 +164,32 @@ export async function listAggregateHistory(
     if (span > maxPoints) versionFilter = { in: evenlySpacedVersions(first.version, last.version, maxPoints) };
   }
   const rows = await db.aggregateSnapshot.findMany({
-    where: { ...where, ...(versionFilter ? { version: versionFilter } : {}) },
+    where: { questionId, version: versionFilter ?? upTo },
     orderBy: { version: "asc" },
   });
   return rows.map((row) => ({ version: row.version, at: row.createdAt, ...snapshotView(row) }));
+}
+
+/** Thinned histories per (question, version, points): a dozen per question covers the versions readers still hold. */
+const CHART_HISTORIES_MAX = 200;
+const chartHistoriesByDb = new WeakMap<Db, Map<string, AggregateHistoryPoint[]>>();
+
+/**
+ * The history a chart draws, up to and including `version`: stored snapshots never change, so the
+ * answer for one version is the same for every reader and is kept (a signed-in question page read
+ * ~600 rows for it on every view, the largest share of its database time). Callers must not
+ * mutate the points they get.
+ */
+export async function listChartHistory(questionId: string, version: number, maxPoints: number, db: Db = getDb()): Promise<readonly AggregateHistoryPoint[]> {
+  let cache = chartHistoriesByDb.get(db);
+  if (!cache) chartHistoriesByDb.set(db, (cache = new Map()));
+  const key = `${questionId}:${version}:${maxPoints}`;
+  const kept = cache.get(key);
+  if (kept) return kept;
+  const history = await listAggregateHistory(questionId, { maxPoints, upToVersion: version }, db);
+  if (cache.size >= CHART_HISTORIES_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, history);
+  return history;
 }
 
 export function evenlySpacedVersions(first: number, last: number, maxPoints: number): number[] {

@@ -487,11 +487,12 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
     });
 
     describe("reading", () => {
-      /** 55 top-level comments, a second apart (some sharing a time, to page through ties), oldest first. */
+      const THREADS = COMMENT_PAGE_SIZE + 5;
+      /** A page and five more top-level comments, a second apart (some sharing a time, to page through ties), oldest first. */
       async function manyComments(db: Db, questionId: string, userId: string) {
         const start = Date.now() - 3_600_000;
         const ids: string[] = [];
-        for (let index = 0; index < 55; index++) {
+        for (let index = 0; index < THREADS; index++) {
           // Pairs share a timestamp: the id breaks the tie, on every page boundary too.
           ids.push(await post(db, { questionId, userId, body: `Comment ${index}`, now: new Date(start + Math.floor(index / 2) * 1_000) }));
         }
@@ -509,7 +510,7 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         return pages;
       }
 
-      it("pages 55 threads as 50 and 5, without duplicates, newest or oldest first", async () => {
+      it("pages a page and five more threads as two pages, without duplicates, newest or oldest first", async () => {
         const db = dbOf();
         const question = await makeQuestion(db);
         const [alice, bob] = await makeUsers(db, 2);
@@ -525,9 +526,9 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
           [5, true],
         ]);
         expect(newest[0]!.nextCursor).toBe(newest[0]!.roots.at(-1)!.id);
-        expect(newest[0]!.total).toBe(57);
+        expect(newest[0]!.total).toBe(THREADS + 2);
         const newestIds = newest.flatMap((page) => page.roots.map((root) => root.id));
-        expect(new Set(newestIds).size).toBe(55);
+        expect(new Set(newestIds).size).toBe(THREADS);
         expect([...newestIds].sort()).toEqual([...ids].sort());
         const newestTimes = newestIds.map((id) => time.get(id)!);
         expect(newestTimes).toEqual([...newestTimes].sort((a, b) => b - a));
@@ -536,7 +537,7 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         expect(newest[1]!.replies.map((view) => view.id)).toEqual([oldReply]);
 
         const oldest = await allPages(db, question.id, "oldest");
-        expect(oldest.map((page) => page.roots.length)).toEqual([50, 5]);
+        expect(oldest.map((page) => page.roots.length)).toEqual([COMMENT_PAGE_SIZE, 5]);
         const oldestIds = oldest.flatMap((page) => page.roots.map((root) => root.id));
         expect(oldestIds).toEqual([...newestIds].reverse());
         expect(oldest[0]!.replies.map((view) => view.id)).toEqual([oldReply]);
@@ -549,23 +550,23 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         const voters = await makeUsers(db, 3);
         const ids = await manyComments(db, question.id, alice!.id);
         const scoreOf = new Map<string, number>();
-        // Comment 10 gets +3, comment 20 +2, comment 30 +1 and comment 40 -1; the rest stay at 0.
-        for (const [index, score] of [[10, 3], [20, 2], [30, 1], [40, -1]] as const) {
+        // Comment 2 gets +3, comment 5 +2, comment 8 +1 and comment 12 -1; the rest stay at 0.
+        for (const [index, score] of [[2, 3], [5, 2], [8, 1], [12, -1]] as const) {
           for (let voter = 0; voter < Math.abs(score); voter++) {
             await voteOnComment({ questionId: question.id, commentId: ids[index]!, userId: voters[voter]!.id, value: Math.sign(score) }, db);
           }
           scoreOf.set(ids[index]!, score);
         }
         const pages = await allPages(db, question.id, "top", voters[0]!);
-        expect(pages.map((page) => page.roots.length)).toEqual([50, 5]);
+        expect(pages.map((page) => page.roots.length)).toEqual([COMMENT_PAGE_SIZE, 5]);
         const roots = pages.flatMap((page) => page.roots);
-        expect(new Set(roots.map((root) => root.id)).size).toBe(55);
+        expect(new Set(roots.map((root) => root.id)).size).toBe(THREADS);
         expect(roots.slice(0, 3).map((root) => [root.id, root.score, root.myVote])).toEqual([
-          [ids[10], 3, 1],
-          [ids[20], 2, 1],
-          [ids[30], 1, 1],
+          [ids[2], 3, 1],
+          [ids[5], 2, 1],
+          [ids[8], 1, 1],
         ]);
-        expect(roots.at(-1)).toMatchObject({ id: ids[40], score: -1, myVote: -1 });
+        expect(roots.at(-1)).toMatchObject({ id: ids[12], score: -1, myVote: -1 });
         expect(roots.map((root) => root.score)).toEqual(roots.map((root) => scoreOf.get(root.id) ?? 0));
         const scores = roots.map((root) => root.score);
         expect(scores).toEqual([...scores].sort((a, b) => b - a));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, getDb, type Db } from "~/db.server";
 import { aggregateForecasts } from "~/domain/aggregation";
 import { postgresSkipReason } from "../../test/test-database";
-import { getCurrentAggregate, listAggregateHistory } from "./aggregate.server";
+import { getCurrentAggregate, listAggregateHistory, listChartHistory } from "./aggregate.server";
 import { ForecastWriter, ForecastWriteError, forecastWriterFor, listUserForecasts, saveForecast, withdrawForecast } from "./forecast.server";
 
 const unique = () => randomBytes(5).toString("hex");
@@ -107,6 +107,22 @@ function describeWriter(name: string, dbOf: () => Db, secondClientOf: () => Db) 
         { count: 1, centers: [0.2, 0.8] },
         { count: 0, centers: [] },
       ]);
+    });
+
+    it("keeps the chart's history per version: later saves neither change it nor reach it, and the next version reads anew", async () => {
+      const db = dbOf();
+      const question = await makeQuestion(db, { scenarios: 2 });
+      const [alice, bob] = await makeUsers(db, 2);
+      await saveForecast({ questionId: question.id, userId: alice!, probabilities: [0.2, 0.8], rationale: null }, db);
+      await saveForecast({ questionId: question.id, userId: bob!, probabilities: [0.4, 0.6], rationale: null }, db);
+      const atTwo = await listChartHistory(question.id, 2, 400, db);
+      expect(atTwo.map((point) => point.version)).toEqual([1, 2]);
+      // A save lands while readers still hold version 2: their history must stay what version 2 was.
+      await saveForecast({ questionId: question.id, userId: alice!, probabilities: [0.9, 0.1], rationale: null }, db);
+      expect(await listChartHistory(question.id, 2, 400, db)).toBe(atTwo);
+      const atThree = await listChartHistory(question.id, 3, 400, db);
+      expect(atThree).toEqual(await listAggregateHistory(question.id, {}, db));
+      expect(atThree.map((point) => point.version)).toEqual([1, 2, 3]);
     });
 
     it("refuses forecasts on closed questions and with the wrong number of scenarios, writing nothing", async () => {
