@@ -22,8 +22,8 @@ export interface QuestionView {
   updatedAt: Date;
 }
 
-/** A chart has a few hundred pixels across; more points than this only cost bytes. */
-const HISTORY_POINTS = 600;
+/** A chart has a few hundred pixels across; more points than this only cost bytes (Metaculus keeps about 400 per view). */
+const HISTORY_POINTS = 400;
 
 export function parseAggregationMethod(raw: string | null | undefined): AggregationMethod {
   return AGGREGATION_METHODS.find((method) => method === raw) ?? DEFAULT_AGGREGATION_METHOD;

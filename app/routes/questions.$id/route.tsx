@@ -11,6 +11,7 @@ import { DateText } from "~/components/DateText";
 import { ForecastPanel, panelCrowdOf } from "~/components/ForecastPanel";
 import { LiveBar } from "~/components/LiveIndicator";
 import type { CrowdSnapshot } from "~/domain/consensus-series";
+import { packChartHistory, unpackChartHistory } from "~/domain/chart-history";
 import { toDisplayPercentages } from "~/domain/display-percentages";
 import { AGGREGATION_METHODS, type AggregationMethod } from "~/domain/aggregation";
 import type { Aggregate } from "~/realtime/contract";
@@ -38,8 +39,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     user?.role === "author" ? getQuestionAuthorId(view.question.id) : Promise.resolve(null),
   ]);
   const canModerate = user !== null && (user.role === "admin" || (user.role === "author" && authorId === user.id));
+  // The history goes to the chart packed, not as the view's point objects (most of the loader data).
+  const { crowd } = view;
+  const chartHistory = crowd.visible ? packChartHistory(crowd.history) : null;
+  const shipped = { ...view, crowd: crowd.visible ? { ...crowd, history: [] } : crowd };
   return data(
-    { view, panel: forecastPanelPropsOf(view, user !== null), discussion, canModerate, now: new Date().toISOString() },
+    { view: shipped, chartHistory, panel: forecastPanelPropsOf(view, user !== null), discussion, canModerate, now: new Date().toISOString() },
     { headers: publicPageHeaders(context) },
   );
 }
@@ -118,7 +123,7 @@ function useLiveCrowdHistory(
 }
 
 export default function QuestionPage() {
-  const { view, panel, now, discussion: loadedDiscussion, canModerate } = useLoaderData<typeof loader>();
+  const { view, chartHistory, panel, now, discussion: loadedDiscussion, canModerate } = useLoaderData<typeof loader>();
   const { question, baseline, crowd, viewer } = view;
   const discussion = useDiscussion(question.id, loadedDiscussion);
   const loadedAggregate = crowd.visible ? crowd.aggregate : null;
@@ -139,13 +144,7 @@ export default function QuestionPage() {
     revalidator.revalidate();
   }, [question.id, crowd.visible, crowd.version, liveMatches, live.version, revalidator]);
 
-  const loadedHistory = useMemo(
-    () =>
-      crowd.visible
-        ? crowd.history.map((point) => ({ version: point.version, at: point.at.toISOString(), centers: point.centers, lower: point.lower, upper: point.upper }))
-        : [],
-    [crowd],
-  );
+  const loadedHistory = useMemo(() => (chartHistory ? unpackChartHistory(chartHistory) : []), [chartHistory]);
   const crowdHistory = useLiveCrowdHistory(question.id, loadedHistory, crowd.version, live);
   const baselineHistory = useMemo(
     () => baseline.revisions.map((revision) => ({ at: revision.at.toISOString(), probabilities: revision.probabilities, note: revision.note })),
