@@ -31,8 +31,12 @@ export function parseDiscussionQuery(params: URLSearchParams, scenarioIds: reado
   };
 }
 
-export async function loadDiscussionPage(questionId: string, query: DiscussionQuery, options: ViewOptions): Promise<DiscussionPage> {
-  const page = await listCommentPage({ questionId, ...query }, options);
+/**
+ * `shareRows`: the question page's first page, read alike for every reader, comes from rows
+ * shared between readers for a moment (listCommentPage); the API's pages read the database.
+ */
+export async function loadDiscussionPage(questionId: string, query: DiscussionQuery, options: ViewOptions & { shareRows?: boolean }): Promise<DiscussionPage> {
+  const page = await listCommentPage({ questionId, ...query, shareRows: options.shareRows }, options);
   return { ...page, sort: query.sort, scenarioId: query.scenarioId };
 }
 

@@ -369,3 +369,73 @@ describe("a long discussion's page", () => {
     expect(compressed.length).toBeLessThan(gzipSync(page).length * 1.5);
   });
 });
+
+describe("the question page's discussion, read through rows shared between readers", () => {
+  /** Each comment's own markup on the page as `cookie`'s reader gets it, by comment id. */
+  async function commentsOnPage(questionId: string, cookie?: string): Promise<Map<string, string>> {
+    const response = await fetch(`${origin}/questions/${questionId}`, { headers: cookie ? { Cookie: cookie } : {} });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    const articles = new Map<string, string>();
+    for (const match of html.matchAll(/<article[^>]*data-comment-id="([^"]+)"[^>]*>([\s\S]*?)<\/article>/g)) articles.set(match[1]!, match[2]!);
+    return articles;
+  }
+
+  it("shows each reader exactly what they may see, read one after another within the rows' lifetime", async () => {
+    const question = await makeQuestion({ revealCrowd: "after_forecast" });
+    const [alice, bob, carol] = (await createSignedInReaders(getDb(), 3, `shared_${tag()}`)).map((reader) => ({ ...reader, cookie: `session=${reader.token}` }));
+    await saveForecast(origin, alice!.cookie, question, 70);
+    await saveForecast(origin, bob!.cookie, question, 30);
+    const alicesPoint = await comment(question.id, alice!.cookie, "Alice: supply chains decide this.");
+    const alicesAside = await comment(question.id, alice!.cookie, "Alice: an aside the moderator will hide.");
+    const bobsPoint = await comment(question.id, bob!.cookie, "Bob: demand decides this.");
+    expect((await act(question.id, { intent: "vote", commentId: alicesPoint, value: "1" }, { cookie: bob!.cookie })).status).toBe(200);
+    expect((await act(question.id, { intent: "report-comment", commentId: bobsPoint, reason: "Off topic" }, { cookie: alice!.cookie })).status).toBe(200);
+    expect((await act(question.id, { intent: "hide-comment", commentId: alicesAside, reason: "Off topic" }, { cookie: question.authorCookie })).status).toBe(200);
+
+    // Back to back, so that all of them are answered from one shared read of the rows.
+    const [forAlice, forBob, forCarol, forAuthor, forVisitor] = [
+      await commentsOnPage(question.id, alice!.cookie),
+      await commentsOnPage(question.id, bob!.cookie),
+      await commentsOnPage(question.id, carol!.cookie),
+      await commentsOnPage(question.id, question.authorCookie),
+      await commentsOnPage(question.id),
+    ];
+    const hiddenText = "an aside the moderator will hide";
+    // Only its author and the moderator read the hidden comment.
+    expect(forAlice.get(alicesAside)).toContain(hiddenText);
+    expect(forAuthor.get(alicesAside)).toContain(hiddenText);
+    for (const page of [forBob, forCarol, forVisitor]) expect(page.get(alicesAside)).not.toContain(hiddenText);
+    // One's own comments get Edit; one's own vote shows pressed to oneself alone.
+    expect(forAlice.get(alicesPoint)).toContain(">Edit<");
+    expect(forBob.get(alicesPoint)).not.toContain(">Edit<");
+    expect(forBob.get(bobsPoint)).toContain(">Edit<");
+    expect(forBob.get(alicesPoint)).toContain('aria-pressed="true"');
+    for (const page of [forAlice, forCarol, forAuthor, forVisitor]) expect(page.get(alicesPoint)).not.toContain('aria-pressed="true"');
+    // Reports are counted for the moderator only.
+    // (React separates the text around the count with comment nodes.)
+    expect(forAuthor.get(bobsPoint)).toMatch(/reported (<!-- -->)?1(<!-- -->)?×/);
+    for (const page of [forAlice, forBob, forCarol, forVisitor]) expect(page.get(bobsPoint)).not.toContain("reported");
+    // The crowd is hidden until one forecasts: so are the forecasts beside comments.
+    expect(forAlice.get(bobsPoint)).toContain("Forecast when posting");
+    for (const page of [forCarol, forVisitor]) expect(page.get(bobsPoint)).not.toContain("Forecast when posting");
+
+    // Carol forecasts: her very next view shows the forecasts, from the same shared rows.
+    await saveForecast(origin, carol!.cookie, question, 50);
+    expect((await commentsOnPage(question.id, carol!.cookie)).get(bobsPoint)).toContain("Forecast when posting");
+    expect((await commentsOnPage(question.id)).get(bobsPoint)).not.toContain("Forecast when posting");
+  });
+
+  it("shows a reader's own new comment and vote on their next view, not the rows read before", async () => {
+    const question = await makeQuestion();
+    const [alice, bob] = (await createSignedInReaders(getDb(), 2, `shared_own_${tag()}`)).map((reader) => ({ ...reader, cookie: `session=${reader.token}` }));
+    const first = await comment(question.id, alice!.cookie, "Alice: the first word.");
+    expect((await commentsOnPage(question.id, bob!.cookie)).get(first)).not.toContain('aria-pressed="true"');
+    const reply = await comment(question.id, bob!.cookie, "Bob: a reply, posted right after reading.", { parentId: first });
+    expect((await act(question.id, { intent: "vote", commentId: first, value: "1" }, { cookie: bob!.cookie })).status).toBe(200);
+    const again = await commentsOnPage(question.id, bob!.cookie);
+    expect(again.get(reply)).toContain("a reply, posted right after reading");
+    expect(again.get(first)).toContain('aria-pressed="true"');
+    expect(again.get(first)).toContain('aria-label="Score 1"');
+  });
+});

@@ -11,6 +11,7 @@ import {
 } from "~/domain/comment";
 import { COMMENT_RENDER_VERSION, renderCommentMarkdown } from "~/domain/comment-markdown";
 import { parseProbabilityVector } from "~/domain/probability-vector";
+import { createSharedReads, type SharedReads } from "./shared-reads.server";
 
 /**
  * The discussion under a question: the only code that reads or writes comments, their earlier
@@ -40,8 +41,9 @@ export type CommentOutcome<T> = { ok: true; value: T } | { ok: false; code: Comm
 
 const refuse = (code: CommentRefusalCode, message: string) => ({ ok: false as const, code, message });
 
-const commentSelect = (viewerId: string | null) =>
-  ({
+// Nothing in it depends on who reads: the reader's own votes are read apart (votesOf), so that
+// a page of rows can be shared between readers (sharedPages).
+const COMMENT_SELECT = {
     id: true,
     questionId: true,
     parentId: true,
@@ -61,15 +63,20 @@ const commentSelect = (viewerId: string | null) =>
     user: { select: { username: true, displayName: true, deletedAt: true } },
     forecast: { select: { probabilities: true } },
     revisions: { orderBy: { createdAt: "asc" as const }, select: { body: true, createdAt: true } },
-    votes: { where: { userId: viewerId ?? "" }, select: { value: true } },
     question: { select: { article: { select: { authorId: true } } } },
     _count: { select: { credits: true, reports: true, replies: true } },
-  }) as const;
+} as const;
 
 type CommentRow = Awaited<ReturnType<typeof findComments>>[number];
 
-function findComments(db: Db, where: NonNullable<Parameters<Db["comment"]["findMany"]>[0]>["where"], viewerId: string | null, extra: { orderBy?: object[]; take?: number; cursor?: { id: string }; skip?: number } = {}) {
-  return db.comment.findMany({ where, select: commentSelect(viewerId), ...extra } as { where: typeof where; select: ReturnType<typeof commentSelect> });
+function findComments(db: Db, where: NonNullable<Parameters<Db["comment"]["findMany"]>[0]>["where"], extra: { orderBy?: object[]; take?: number; cursor?: { id: string }; skip?: number } = {}) {
+  return db.comment.findMany({ where, select: COMMENT_SELECT, ...extra } as { where: typeof where; select: typeof COMMENT_SELECT });
+}
+
+async function votesOf(db: Db, viewerId: string | null, commentIds: string[]): Promise<Map<string, number>> {
+  if (!viewerId || commentIds.length === 0) return new Map();
+  const rows = await db.commentVote.findMany({ where: { userId: viewerId, commentId: { in: commentIds } }, select: { commentId: true, value: true } });
+  return new Map(rows.map((row) => [row.commentId, row.value]));
 }
 
 export interface ViewOptions {
@@ -87,13 +94,13 @@ async function currentForecastsOf(db: Db, questionId: string, userIds: string[])
   return new Map(rows.map((row) => [row.userId!, parseProbabilityVector(row.probabilities)]));
 }
 
-function toView(row: CommentRow, options: ViewOptions, current: Map<string, number[]>): CommentView {
+function toView(row: CommentRow, options: ViewOptions, current: ReadonlyMap<string, number[]>, votes: ReadonlyMap<string, number>): CommentView {
   const { viewer } = options;
   const mine = viewer?.id === row.userId;
   const moderator = viewer !== null && canEditArticle(viewer, row.question.article);
   const state = row.deletedAt ? "deleted" : row.hiddenAt ? "hidden" : "visible";
   const bodyShown = state === "visible" || (state === "hidden" && (mine || moderator));
-  const vote = row.votes[0]?.value ?? 0;
+  const vote = votes.get(row.id) ?? 0;
   return {
     id: row.id,
     questionId: row.questionId,
@@ -121,8 +128,11 @@ function toView(row: CommentRow, options: ViewOptions, current: Map<string, numb
 }
 
 async function viewsOf(db: Db, questionId: string, rows: CommentRow[], options: ViewOptions): Promise<CommentView[]> {
-  const current = options.showForecasts ? await currentForecastsOf(db, questionId, rows.map((row) => row.userId)) : new Map<string, number[]>();
-  return rows.map((row) => toView(row, options, current));
+  const [current, votes] = await Promise.all([
+    options.showForecasts ? currentForecastsOf(db, questionId, rows.map((row) => row.userId)) : new Map<string, number[]>(),
+    votesOf(db, options.viewer?.id ?? null, rows.map((row) => row.id)),
+  ]);
+  return rows.map((row) => toView(row, options, current, votes));
 }
 
 const ROOT_ORDER: Record<CommentSort, object[]> = {
@@ -149,11 +159,64 @@ export interface CommentPage {
  * are left out; with replies they stay as placeholders.
  */
 export async function listCommentPage(
-  input: { questionId: string; sort: CommentSort; scenarioId?: string | null; after?: string | null },
+  input: { questionId: string; sort: CommentSort; scenarioId?: string | null; after?: string | null; shareRows?: boolean },
   options: ViewOptions,
   db: Db = getDb(),
 ): Promise<CommentPage> {
-  const viewerId = options.viewer?.id ?? null;
+  const query = { questionId: input.questionId, sort: input.sort, scenarioId: input.scenarioId ?? null, after: input.after ?? null };
+  const rows = input.shareRows
+    ? await sharedPagesOf(db).read(input.questionId, `${query.sort}|${query.scenarioId ?? ""}|${query.after ?? ""}`, () => readPageRows(db, query))
+    : await readPageRows(db, query);
+  const all = [...rows.pageRows, ...rows.replyRows];
+  const votes = await votesOf(db, options.viewer?.id ?? null, all.map((row) => row.id));
+  const current = options.showForecasts ? rows.currentForecasts : new Map<string, number[]>();
+  const views = all.map((row) => toView(row, options, current, votes));
+  const roots = views.slice(0, rows.pageRows.length);
+  const replies = withoutEmptyPlaceholders(views.slice(rows.pageRows.length));
+  const html = htmlOfRows(all, new Set(views.flatMap((view) => (view.body === null ? [] : [view.id]))));
+  return { roots, replies, nextCursor: rows.nextCursor, total: rows.total, html };
+}
+
+/** A page of threads as every reader gets it; who reads it is applied afterwards (toView, votesOf). */
+interface PageRows {
+  pageRows: CommentRow[];
+  replyRows: CommentRow[];
+  nextCursor: string | null;
+  total: number;
+  /** The commenters' standing forecasts, shown only to readers who may see the crowd. */
+  currentForecasts: ReadonlyMap<string, number[]>;
+}
+
+/**
+ * Page rows shared between the readers of a question for two seconds, forgotten on this
+ * instance's every comment write (afterDiscussionWrite): the question page reads the same first
+ * page for every signed-in view, and the comment rows were most of its database time. The
+ * commenters' standing forecasts may lag a save by those two seconds.
+ */
+const SHARED_PAGE_TTL_MS = 2_000;
+const sharedPagesByDb = new WeakMap<Db, SharedReads<PageRows>>();
+
+function sharedPagesOf(db: Db): SharedReads<PageRows> {
+  let pages = sharedPagesByDb.get(db);
+  if (!pages) sharedPagesByDb.set(db, (pages = createSharedReads<PageRows>({ ttlMs: SHARED_PAGE_TTL_MS, maxEntries: 1_000 })));
+  return pages;
+}
+
+/** After a write that may change what a page of the question's discussion shows (made or refused: it is cheap). */
+async function afterDiscussionWrite<T>(db: Db, questionId: string, write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } finally {
+    sharedPagesOf(db).forget(questionId);
+  }
+}
+
+/** Names and accounts show in every page of every discussion: an account's change forgets them all. */
+export function forgetSharedDiscussions(db: Db = getDb()): void {
+  sharedPagesOf(db).forgetAll();
+}
+
+async function readPageRows(db: Db, input: { questionId: string; sort: CommentSort; scenarioId: string | null; after: string | null }): Promise<PageRows> {
   const rootWhere = {
     questionId: input.questionId,
     parentId: null,
@@ -164,7 +227,7 @@ export async function listCommentPage(
     ? (await db.comment.findFirst({ where: { id: input.after, questionId: input.questionId, parentId: null }, select: { id: true } })) !== null
     : false;
   const [rootRows, total] = await Promise.all([
-    findComments(db, rootWhere, viewerId, {
+    findComments(db, rootWhere, {
       orderBy: ROOT_ORDER[input.sort],
       take: COMMENT_PAGE_SIZE + 1,
       ...(cursorIsRoot ? { cursor: { id: input.after! }, skip: 1 } : {}),
@@ -172,12 +235,9 @@ export async function listCommentPage(
     db.comment.count({ where: { questionId: input.questionId, deletedAt: null, hiddenAt: null, ...(input.scenarioId ? { scenarioId: input.scenarioId } : {}) } }),
   ]);
   const pageRows = rootRows.slice(0, COMMENT_PAGE_SIZE);
-  const replyRows = pageRows.length ? await findComments(db, { rootId: { in: pageRows.map((row) => row.id) } }, viewerId) : [];
-  const views = await viewsOf(db, input.questionId, [...pageRows, ...replyRows], options);
-  const roots = views.slice(0, pageRows.length);
-  const replies = withoutEmptyPlaceholders(views.slice(pageRows.length));
-  const html = htmlOfRows([...pageRows, ...replyRows], new Set(views.flatMap((view) => (view.body === null ? [] : [view.id]))));
-  return { roots, replies, nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null, total, html };
+  const replyRows = pageRows.length ? await findComments(db, { rootId: { in: pageRows.map((row) => row.id) } }) : [];
+  const currentForecasts = await currentForecastsOf(db, input.questionId, [...pageRows, ...replyRows].map((row) => row.userId));
+  return { pageRows, replyRows, nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null, total, currentForecasts };
 }
 
 /** Drops deleted replies that no longer lead to anything shown. */
@@ -207,7 +267,7 @@ export async function listCommentsSince(
     if (!since) return null;
     after = { OR: [{ createdAt: { gt: since.createdAt } }, { createdAt: since.createdAt, id: { gt: since.id } }] };
   }
-  const rows = await findComments(db, { questionId: input.questionId, deletedAt: null, ...after }, options.viewer?.id ?? null, {
+  const rows = await findComments(db, { questionId: input.questionId, deletedAt: null, ...after }, {
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     take: input.limit ?? 200,
   });
@@ -216,7 +276,7 @@ export async function listCommentsSince(
 
 /** One comment as `options.viewer` sees it, or null. */
 export async function getCommentView(commentId: string, options: ViewOptions, db: Db = getDb()): Promise<CommentView | null> {
-  const [row] = await findComments(db, { id: commentId }, options.viewer?.id ?? null);
+  const [row] = await findComments(db, { id: commentId });
   if (!row) return null;
   const [view] = await viewsOf(db, row.questionId, [row], options);
   return view ?? null;
@@ -238,7 +298,7 @@ export async function createComment(
 ): Promise<CommentOutcome<{ id: string; question: PostingQuestion }>> {
   // Rendered before the transaction: it is the slow part, and needs no lock.
   const bodyHtml = renderCommentMarkdown(input.body);
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const question = await tx.question.findFirst({
       where: { id: input.questionId, article: { publishedAt: { not: null } } },
       select: { id: true, revealCrowd: true, scenarios: { select: { id: true } } },
@@ -280,7 +340,7 @@ export async function createComment(
       select: { id: true },
     });
     return { ok: true as const, value: { id: created.id, question: { id: question.id, revealCrowd: question.revealCrowd as PostingQuestion["revealCrowd"] } } };
-  });
+  }));
 }
 
 type ModerationRow = { id: string; questionId: string; userId: string; deletedAt: Date | null; hiddenAt: Date | null; question: { revealCrowd: string; article: { authorId: string } } };
@@ -316,7 +376,7 @@ const changed = (row: ModerationRow): CommentOutcome<ChangedComment> => ({
 export async function editComment(input: { questionId: string; commentId: string; userId: string; body: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
   const now = input.now ?? new Date();
   const bodyHtml = renderCommentMarkdown(input.body);
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const row = await findForChange(tx, input.commentId, input.questionId);
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId !== input.userId) return refuse("not_yours", "You can only edit your own comments.");
@@ -327,24 +387,24 @@ export async function editComment(input: { questionId: string; commentId: string
     await tx.commentRevision.create({ data: { commentId: row.id, body: previous.body, createdAt: previous.editedAt ?? previous.createdAt } });
     await tx.comment.update({ where: { id: row.id }, data: { body: input.body, bodyHtml, renderVersion: COMMENT_RENDER_VERSION, editedAt: now } });
     return changed(row);
-  });
+  }));
 }
 
 /** Deletes one's own comment: its text goes from every view; its replies stay under a placeholder. */
 export async function deleteComment(input: { questionId: string; commentId: string; userId: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const row = await findForChange(tx, input.commentId, input.questionId);
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId !== input.userId) return refuse("not_yours", "You can only delete your own comments.");
     if (row.deletedAt) return changed(row);
     await tx.comment.update({ where: { id: row.id }, data: { deletedAt: input.now ?? new Date() } });
     return changed(row);
-  });
+  }));
 }
 
 /** Hides a comment, with a reason its author sees: the article's author and admins only. */
 export async function hideComment(input: { questionId: string; commentId: string; moderator: CommentViewer; reason: string; now?: Date }, db: Db = getDb()): Promise<CommentOutcome<ChangedComment>> {
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const row = await findForChange(tx, input.commentId, input.questionId);
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (!canEditArticle(input.moderator, row.question.article)) return refuse("not_allowed", "Only the article's author and admins can hide comments.");
@@ -353,13 +413,13 @@ export async function hideComment(input: { questionId: string; commentId: string
     if (row.hiddenAt) return refuse("unavailable", "This comment is already hidden.");
     await tx.comment.update({ where: { id: row.id }, data: { hiddenAt: input.now ?? new Date(), hiddenReason: input.reason, hiddenById: input.moderator.id } });
     return changed(row);
-  });
+  }));
 }
 
 /** Sets (1 / -1) or clears (0) the user's vote on someone else's comment; returns the new score. */
 export async function voteOnComment(input: { questionId: string; commentId: string; userId: string; value: number }, db: Db = getDb()): Promise<CommentOutcome<{ score: number; myVote: -1 | 0 | 1 }>> {
   const value = Math.sign(input.value) as -1 | 0 | 1;
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const row = await findForChange(tx, input.commentId, input.questionId);
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId === input.userId) return refuse("own_comment", "You cannot vote on your own comment.");
@@ -380,12 +440,12 @@ export async function voteOnComment(input: { questionId: string; commentId: stri
       ? await tx.comment.findUniqueOrThrow({ where: { id: row.id }, select: { score: true } })
       : await tx.comment.update({ where: { id: row.id }, data: { score: { increment: delta } }, select: { score: true } });
     return { ok: true as const, value: { score, myVote: value } };
-  });
+  }));
 }
 
 /** Reports someone else's comment to the moderators, once per user. */
 export async function reportComment(input: { questionId: string; commentId: string; userId: string; reason: string }, db: Db = getDb()): Promise<CommentOutcome<null>> {
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const row = await findForChange(tx, input.commentId, input.questionId);
     if (!row) return refuse("comment_not_found", "That comment does not exist on this question.");
     if (row.userId === input.userId) return refuse("own_comment", "You cannot report your own comment; edit or delete it instead.");
@@ -395,7 +455,7 @@ export async function reportComment(input: { questionId: string; commentId: stri
     if (existing) return refuse("already_reported", "You have already reported this comment; a moderator will look at it.");
     await tx.commentReport.create({ data: { commentId: row.id, userId: input.userId, reason: input.reason } });
     return { ok: true as const, value: null };
-  });
+  }));
 }
 
 /**
@@ -409,7 +469,7 @@ export async function creditComments(
   db: Db = getDb(),
 ): Promise<CommentOutcome<{ credited: string[] }>> {
   const now = input.now ?? new Date();
-  return db.$transaction(async (tx) => {
+  return afterDiscussionWrite(db, input.questionId, db.$transaction(async (tx) => {
     const forecast = await tx.forecast.findFirst({ where: { id: input.forecastId, userId: input.userId, questionId: input.questionId }, select: { id: true, questionId: true, probabilities: true, createdAt: true } });
     if (!forecast) return refuse("forecast_not_eligible", "That forecast is not yours on this question, or no longer exists.");
     if (now.getTime() - forecast.createdAt.getTime() > CHANGED_MIND_WINDOW_MS) return refuse("forecast_not_eligible", "That forecast was saved too long ago to credit a comment with it.");
@@ -434,7 +494,7 @@ export async function creditComments(
     const fresh = ids.filter((id) => !already.has(id));
     if (fresh.length) await tx.commentCredit.createMany({ data: fresh.map((commentId) => ({ commentId, userId: input.userId, forecastId: forecast.id })) });
     return { ok: true as const, value: { credited: fresh } };
-  });
+  }));
 }
 
 export interface ProfileComment {

@@ -1,6 +1,7 @@
 import { getDb } from "~/db.server";
 import type { Role } from "~/auth/account-forms";
 import { forgetCachedSessionsOf, sessionUserSelect, toSessionUser, type SessionUser } from "./session.server";
+import { forgetSharedDiscussions } from "./comment.server";
 
 export class AccountConflictError extends Error {
   constructor(readonly field: "username" | "email") {
@@ -60,6 +61,8 @@ export async function getPasswordHash(userId: string): Promise<string | null> {
 export async function updateDisplayName(userId: string, displayName: string | null): Promise<void> {
   await getDb().user.update({ where: { id: userId }, data: { displayName } });
   forgetCachedSessionsOf(userId);
+  // The name shows on every comment they wrote, in pages shared between readers.
+  forgetSharedDiscussions();
 }
 
 export async function updatePreferences(userId: string, preferences: { hideCrowdUntilForecast: boolean }): Promise<void> {
@@ -100,6 +103,7 @@ export async function deleteAccount(userId: string, now = new Date()): Promise<v
     }),
   ]);
   forgetCachedSessionsOf(userId);
+  forgetSharedDiscussions();
 }
 
 export interface UserListItem {

@@ -35,7 +35,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!view) throw new Response("No such question", { status: 404, statusText: "Not Found" });
   const query = parseDiscussionQuery(url.searchParams, view.question.scenarios.map((scenario) => scenario.id));
   const [discussion, authorId] = await Promise.all([
-    loadDiscussionPage(view.question.id, { ...query, after: null }, { viewer: user, showForecasts: view.crowd.visible }),
+    loadDiscussionPage(view.question.id, { ...query, after: null }, { viewer: user, showForecasts: view.crowd.visible, shareRows: true }),
     user?.role === "author" ? getQuestionAuthorId(view.question.id) : Promise.resolve(null),
   ]);
   const canModerate = user !== null && (user.role === "admin" || (user.role === "author" && authorId === user.id));
