@@ -86,14 +86,14 @@ export async function getCurrentAggregates(
       aggregateVersion: true,
       aggregationMethod: true,
       _count: { select: { scenarios: true } },
-      aggregateSnapshots: { orderBy: { version: "desc" }, take: 1 },
     },
   });
+  const snapshots = await latestSnapshotsOf(db, questions);
   const cache = liveAggregatesOf(db);
   const result = new Map<string, CurrentAggregate>();
   for (const question of questions) {
     const chosen = method ?? aggregationMethodSchema.catch("recency_weighted_median").parse(question.aggregationMethod);
-    const snapshot = question.aggregateSnapshots[0];
+    const snapshot = snapshots.get(question.id);
     const at = snapshot?.createdAt ?? null;
     const cached = cache.get(question.id);
     let aggregate: AggregateView;
@@ -117,6 +117,18 @@ export async function getCurrentAggregates(
     result.set(question.id, { version: question.aggregateVersion, method: chosen, aggregate, at });
   }
   return result;
+}
+
+/**
+ * Each question's snapshot at its current version, by the (question, version) key. Not a nested
+ * `aggregateSnapshots: { take: 1 }`: Prisma cannot limit a relation per parent in SQL, so that
+ * read every snapshot the question ever had (LIMIT -1) and kept one, ~7 ms on a question with
+ * 2 000 versions, on every page view and socket join.
+ */
+export async function latestSnapshotsOf(db: Db, questions: ReadonlyArray<{ id: string; aggregateVersion: number }>) {
+  const keys = questions.filter((question) => question.aggregateVersion > 0).map((question) => ({ questionId: question.id, version: question.aggregateVersion }));
+  const rows = keys.length === 0 ? [] : await db.aggregateSnapshot.findMany({ where: { OR: keys } });
+  return new Map(rows.map((row) => [row.questionId, row]));
 }
 
 function snapshotView(row: { method: string; centers: string; lower: string; upper: string; count: number }): AggregateView {

@@ -1,4 +1,5 @@
 import { getDb } from "~/db.server";
+import { latestSnapshotsOf } from "~/models/aggregate.server";
 import { parseProbabilityVector } from "~/domain/probability-vector";
 import { aggregationMethodSchema, type Aggregate } from "~/realtime/contract";
 
@@ -12,18 +13,15 @@ export interface QuestionLiveState {
 
 /** What a live view of the question starts from: latest aggregate version and baseline. */
 export async function getQuestionLiveState(questionId: string): Promise<QuestionLiveState | null> {
-  const question = await getDb().question.findUnique({
-    where: { id: questionId },
-    select: {
-      id: true,
-      revealCrowd: true,
-      aggregateSnapshots: { orderBy: { version: "desc" }, take: 1 },
-      baselineRevisions: { orderBy: { createdAt: "desc" }, take: 1, select: { probabilities: true } },
-    },
-  });
+  const db = getDb();
+  const question = await db.question.findUnique({ where: { id: questionId }, select: { id: true, revealCrowd: true, aggregateVersion: true } });
   if (!question) return null;
-  const latest = question.aggregateSnapshots[0];
-  const baseline = question.baselineRevisions[0];
+  // Apart, not as relations with `take: 1`, which Prisma runs without a limit (latestSnapshotsOf).
+  const [snapshots, baseline] = await Promise.all([
+    latestSnapshotsOf(db, [question]),
+    db.baselineRevision.findFirst({ where: { questionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { probabilities: true } }),
+  ]);
+  const latest = snapshots.get(question.id);
   return {
     questionId: question.id,
     revealCrowd: question.revealCrowd === "after_forecast" ? "after_forecast" : "always",
