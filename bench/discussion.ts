@@ -22,7 +22,6 @@ import { COMMENT_PAGE_SIZE } from "../app/domain/comment";
 import { createComment } from "../app/models/comment.server";
 import { SOCKET_PATH, isJoinError, type ClientToServerEvents, type ServerToClientEvents } from "../app/realtime/contract";
 import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
-import { freePort } from "../test/free-port";
 import { mulberry32 } from "../test/seeded-random";
 import { createSignedInReaders, type SignedInReader } from "../test/signed-in-readers";
 import { type CpuShares, cpuSharesBetween, takeCpuSnapshot } from "./cpu-usage";
@@ -32,17 +31,15 @@ import {
   type BenchReport,
   type DetailTable,
   type Metric,
-  LOOPBACK,
   assertLoopback,
-  builtServerEnv,
   freshDatabaseUrl,
   projectRoot,
-  spawnGroup,
-  waitForHealthy,
+  request,
 } from "./harness";
 import { type LoadOptions, type LoadResult, measureLoad } from "./load-test";
 import { GZIP_LEVEL, type ShippedJavaScript, measureShippedJavaScript } from "./page-javascript";
-import { type ProfileSummary, summariseProfile, top } from "./live-profile";
+import { type ProfileSummary, top } from "./live-profile";
+import { type ProfiledServer, RATE_LIMITS_OFF, startProfile, startServer } from "./server-profile";
 
 /** The long discussion (250 comments): the question page renders its first page of threads, each with its replies. */
 const THREADS = 50;
@@ -73,9 +70,6 @@ const BUSY_MACHINE_CORES = 0.25;
 
 const clock = () => performance.timeOrigin + performance.now();
 const thisFile = fileURLToPath(import.meta.url);
-const inspectorScript = path.join(projectRoot, "bench/live-inspector.ts");
-// Node 20 has a WebSocket client, which the inspector needs, only behind a flag.
-const websocketFlag = typeof WebSocket === "undefined" ? ["--experimental-websocket"] : [];
 
 // Ctrl-C reaches only the runner when it is not run from a terminal; the listeners must stop with it.
 const children = new Set<ChildProcess>();
@@ -225,73 +219,8 @@ function measureRenderer(pageBodies: string[]): RendererRun {
 // ---------------------------------------------------------------------------------------------
 // The server
 
-interface BenchServer {
-  origin: string;
-  pid: number;
-  inspectorPort: number | undefined;
-  stop: () => Promise<void>;
-}
-
-async function startServer({ appRoot }: BenchContext, databaseUrl: string): Promise<BenchServer> {
-  const port = await freePort();
-  const inspectorPort = PROFILE ? await freePort() : undefined;
-  const origin = `http://${LOOPBACK}:${port}`;
-  // The per-user comment limit (5 a minute by default) would answer most of the posting with 429.
-  const env = { ...builtServerEnv(port, databaseUrl), COMMENT_RATE_LIMIT_PER_MINUTE: "100000", AUTH_RATE_LIMIT_PER_MINUTE: "100000" };
-  const args = [...(inspectorPort ? [`--inspect=${LOOPBACK}:${inspectorPort}`] : []), "build/server.js"];
-  const startedAt = performance.now();
-  const group = spawnGroup(appRoot, process.execPath, args, env);
-  try {
-    await waitForHealthy(`${origin}/healthz`, group, startedAt, 30_000);
-  } catch (error) {
-    await group.stop();
-    throw error;
-  }
-  return { origin, pid: group.pid, inspectorPort, stop: group.stop };
-}
-
-/** Starts sampling the server's CPU (bench/live-inspector.ts); the returned function stops and summarises. */
-async function startProfile(server: BenchServer, tmpDir: string): Promise<() => Promise<ProfileSummary>> {
-  const file = path.join(mkdtempSync(path.join(tmpDir, "discussion-profile-")), "window.cpuprofile");
-  const child = spawn(process.execPath, [...websocketFlag, "--no-warnings", "--import", "tsx", inspectorScript, "profile", String(server.inspectorPort), file], {
-    cwd: projectRoot,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  children.add(child);
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-  const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  if (first.value !== "started") throw new Error(`the profiler did not start: ${stderr.slice(-2000)}`);
-  return async () => {
-    child.stdin.end();
-    const code = await closed;
-    children.delete(child);
-    if (code !== 0) throw new Error(`the profiler failed (code ${code}): ${stderr.slice(-2000)}`);
-    return summariseProfile(file);
-  };
-}
-
-interface Fetched {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  /** As it came over the wire: compressed when the server compressed it. */
-  body: Buffer;
-}
-
-function get(url: string, headers: Record<string, string>): Promise<Fetched> {
-  assertLoopback(url);
-  return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers, timeout: 30_000 }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
-      response.on("error", reject);
-    });
-    request.on("timeout", () => request.destroy(new Error(`GET ${url} timed out`)));
-    request.on("error", reject);
-  });
-}
+/** A GET read to its end; `body` as it came over the wire, compressed when the server compressed it. */
+const get = (url: string, headers: Record<string, string>) => request(url, { headers });
 
 // ---------------------------------------------------------------------------------------------
 // 2. The question page, with and without the long discussion
@@ -336,7 +265,7 @@ async function checkModes(pageUrl: string, sessionCookie: string): Promise<void>
 
 async function measurePage(
   context: BenchContext,
-  server: BenchServer,
+  server: ProfiledServer,
   pageUrl: string,
   sessionCookie: string,
   seededIds: string[],
@@ -367,7 +296,7 @@ async function measurePage(
     }
     // Warm up unprofiled, then profile exactly the measured window.
     await measureLoad(pageUrl, server.pid, { ...PAGE_LOAD, durationSeconds: PAGE_LOAD.warmupSeconds, warmupSeconds: 0, headers });
-    const stop = await startProfile(server, context.tmpDir);
+    const stop = await startProfile(server, context.tmpDir, "discussion");
     loads[mode] = await measureLoad(pageUrl, server.pid, { ...PAGE_LOAD, warmupSeconds: 0, headers });
     profile = await stop();
   }
@@ -597,7 +526,7 @@ interface Delivery {
 
 /** POSTs comments from this process, `concurrency` in flight, each by a user without one in flight. */
 async function postComments(
-  server: BenchServer,
+  server: ProfiledServer,
   questionId: string,
   posters: SignedInReader[],
   parentIds: string[],
@@ -619,7 +548,7 @@ async function postComments(
       const body = new URLSearchParams({ intent: "comment", body: commentBody(random, 200 + random() * 600, refText(ref)), parentId }).toString();
       const sentAt = clock();
       let answeredAt = Number.NaN;
-      const request = http.request(
+      const outgoing = http.request(
         url,
         {
           method: "POST",
@@ -642,8 +571,8 @@ async function postComments(
           response.on("error", (error) => resolve({ ref, status: "network", sentAt, answeredAt, doneAt: clock(), errorText: error.message }));
         },
       );
-      request.on("error", (error) => resolve({ ref, status: "network", sentAt, answeredAt, doneAt: clock(), errorText: error.message }));
-      request.end(body);
+      outgoing.on("error", (error) => resolve({ ref, status: "network", sentAt, answeredAt, doneAt: clock(), errorText: error.message }));
+      outgoing.end(body);
     });
   const worker = async () => {
     while (next < total) {
@@ -738,7 +667,7 @@ interface PostingResult {
   unfilled: string | undefined;
 }
 
-async function measurePosting(context: BenchContext, server: BenchServer, questionId: string, posters: SignedInReader[], parentIds: string[]): Promise<PostingResult> {
+async function measurePosting(context: BenchContext, server: ProfiledServer, questionId: string, posters: SignedInReader[], parentIds: string[]): Promise<PostingResult> {
   const { log } = context;
   log(`discussion: ${POSTING.warmUp} + ${POSTING.measured} comment POSTs, ${POSTING.concurrency} in flight, nobody listening`);
   let firstRef = 1;
@@ -757,7 +686,7 @@ async function measurePosting(context: BenchContext, server: BenchServer, questi
     // Whatever the joins set off (presence updates) drains before anything is timed.
     await delay(1_000);
     firstRef = 1 + POSTING.warmUp + POSTING.measured;
-    const stopProfile = PROFILE ? await startProfile(server, context.tmpDir) : undefined;
+    const stopProfile = PROFILE ? await startProfile(server, context.tmpDir, "discussion") : undefined;
     const loaded = await cpuOver(server.pid, fleet.pids, () => postComments(server, questionId, posters, parentIds, firstRef));
     const profile = await stopProfile?.();
     await delay(STRAGGLERS_MS);
@@ -860,7 +789,8 @@ async function run(context: BenchContext): Promise<DiscussionRun> {
   const { log } = context;
   const databaseUrl = freshDatabaseUrl(context.tmpDir);
   log("discussion: starting the built server on a fresh database");
-  const server = await startServer(context, databaseUrl);
+  // The per-user comment limit (5 a minute by default) would answer most of the posting with 429.
+  const server = await startServer(context, databaseUrl, { name: "discussion", env: RATE_LIMITS_OFF, inspect: PROFILE });
   const db = createDb(databaseUrl);
   try {
     const found = await db.question.findFirstOrThrow({

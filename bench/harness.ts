@@ -3,6 +3,7 @@
 // from this process, so that stopping it also stops whatever it spawned (npm → sh → node).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { projectRoot } from "../prisma/database-url";
@@ -59,6 +60,41 @@ export function assertLoopback(url: string): void {
 /** A `file:` URL in a directory of its own, so the SQLite file and its journal start from nothing. */
 export function freshDatabaseUrl(tmpDir: string): string {
   return `file:${path.join(mkdtempSync(path.join(tmpDir, "db-")), "bench.db")}`;
+}
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** As it came over the wire: compressed when the server compressed it. */
+  body: Buffer;
+  /** From sending to the last byte. */
+  ms: number;
+}
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** A keep-alive agent of the caller's, e.g. to reuse one connection; Node's global agent otherwise. */
+  agent?: http.Agent;
+  timeoutMs?: number;
+}
+
+/** One HTTP request to this machine, read to its end (node:http: no decompression, no redirects). */
+export function request(url: string, options: RequestOptions = {}): Promise<Answer> {
+  assertLoopback(url);
+  return new Promise((resolve, reject) => {
+    const startedAt = performance.now();
+    const outgoing = http.request(url, { method: options.method ?? "GET", agent: options.agent, headers: options.headers, timeout: options.timeoutMs ?? 30_000 }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ms: performance.now() - startedAt }));
+      response.on("error", reject);
+    });
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`${options.method ?? "GET"} ${url} timed out`)));
+    outgoing.on("error", reject);
+    outgoing.end(options.body);
+  });
 }
 
 export interface GroupProcess {

@@ -6,7 +6,7 @@
 // the share of each class answered, its latency, what was refused with 503 and what was left
 // waiting, whether every listener ended on the question's latest crowd, and what the server used.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -19,7 +19,6 @@ import { saveForecast } from "../app/models/forecast.server";
 import { deployMigrations } from "../prisma/deploy-migrations";
 import { seedDatabase } from "../prisma/seeding";
 import { openVsClosedAi2026 } from "../prisma/seed-data/open-vs-closed-ai-2026";
-import { freePort } from "../test/free-port";
 import { mulberry32 } from "../test/seeded-random";
 import { createSignedInReaders, type SignedInReader } from "../test/signed-in-readers";
 import { type CpuSnapshot, cpuSharesBetween, takeCpuSnapshot } from "./cpu-usage";
@@ -29,16 +28,13 @@ import {
   type BenchReport,
   type DetailTable,
   type Metric,
-  LOOPBACK,
-  assertLoopback,
-  builtServerEnv,
   freshDatabaseUrl,
   projectRoot,
-  spawnGroup,
-  waitForHealthy,
+  request,
 } from "./harness";
 import { ListenerFleet, type FleetStep } from "./live-fleet";
-import { type ProfileSummary, summariseProfile, top } from "./live-profile";
+import { type ProfileSummary, top } from "./live-profile";
+import { type ProfiledServer, RATE_LIMITS_OFF, startProfile, startServer } from "./server-profile";
 import { CLASSES, type ClassId, type ClassOutcome, type ViralLoadOutcome, type ViralLoadPlan } from "./viral-load";
 
 /** The full mix, per second (issue 15). */
@@ -89,9 +85,6 @@ const PROFILE = Boolean(process.env.BENCH_CPU_PROFILE);
 
 const clock = () => performance.timeOrigin + performance.now();
 const loadScript = path.join(projectRoot, "bench/viral-load.ts");
-const inspectorScript = path.join(projectRoot, "bench/live-inspector.ts");
-// Node 20 has a WebSocket client, which the inspector needs, only behind a flag.
-const websocketFlag = typeof WebSocket === "undefined" ? ["--experimental-websocket"] : [];
 
 // Ctrl-C reaches only the runner when it is not run from a terminal; the load must stop with it.
 const children = new Set<ChildProcess>();
@@ -100,92 +93,12 @@ process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
 // ---------------------------------------------------------------------------------------------
 // The server
 
-interface ViralServer {
-  origin: string;
-  pid: number;
-  inspectorPort: number | undefined;
-  log: () => string;
-  stop: () => Promise<void>;
-}
-
-async function startServer({ appRoot, tmpDir }: BenchContext, databaseUrl: string): Promise<ViralServer> {
-  const port = await freePort();
-  const inspectorPort = PROFILE ? await freePort() : undefined;
-  const origin = `http://${LOOPBACK}:${port}`;
-  const logFile = path.join(mkdtempSync(path.join(tmpDir, "viral-server-")), "server.log");
-  // Limits as the discussion bench sets them: per-user comment and sign-in limits would answer the
-  // mix's comments with 429 and measure the limiter instead of the server. Load shedding stays at
-  // its production default: it is part of what is measured.
-  const env = { ...builtServerEnv(port, databaseUrl), COMMENT_RATE_LIMIT_PER_MINUTE: "100000", AUTH_RATE_LIMIT_PER_MINUTE: "100000" };
-  // A shell that raises the open-file limit (2 000 sockets and thousands of connections are
-  // descriptors) and execs node keeps the server's pid as the group leader's, whose CPU is sampled.
-  const script = 'ulimit -n "$(ulimit -Hn)"; log="$1"; shift; exec "$@" >"$log" 2>&1';
-  const nodeArgs = [...(inspectorPort ? [`--inspect=${LOOPBACK}:${inspectorPort}`] : []), "build/server.js"];
-  const startedAt = performance.now();
-  const group = spawnGroup(appRoot, "/bin/sh", ["-c", script, "sh", logFile, process.execPath, ...nodeArgs], env);
-  const log = () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "");
-  try {
-    await waitForHealthy(`${origin}/healthz`, group, startedAt, 60_000);
-  } catch (error) {
-    await group.stop();
-    throw new Error(`${(error as Error).message}\nserver output:\n${log().slice(-4000)}`);
-  }
-  return { origin, pid: group.pid, inspectorPort, log, stop: group.stop };
-}
-
-/** Samples the server's CPU (bench/live-inspector.ts) until the returned function is called. */
-async function startProfile(server: ViralServer, tmpDir: string): Promise<() => Promise<ProfileSummary>> {
-  const file = path.join(mkdtempSync(path.join(tmpDir, "viral-profile-")), "window.cpuprofile");
-  const child = spawn(process.execPath, [...websocketFlag, "--no-warnings", "--import", "tsx", inspectorScript, "profile", String(server.inspectorPort), file], {
-    cwd: projectRoot,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  children.add(child);
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-  const first = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  if (first.value !== "started") throw new Error(`the profiler did not start: ${stderr.slice(-2000)}`);
-  return async () => {
-    child.stdin.end();
-    const code = await closed;
-    children.delete(child);
-    if (code !== 0) throw new Error(`the profiler failed (code ${code}): ${stderr.slice(-2000)}`);
-    return summariseProfile(file);
-  };
-}
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  ms: number;
-}
-
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  assertLoopback(url);
-  return new Promise((resolve, reject) => {
-    const startedAt = performance.now();
-    const outgoing = http.request(url, { method: options.method ?? "GET", agent, headers: options.headers, timeout: TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - startedAt }),
-      );
-      response.on("error", reject);
-    });
-    outgoing.on("timeout", () => outgoing.destroy(new Error(`${url} timed out`)));
-    outgoing.on("error", reject);
-    outgoing.end(options.body);
-  });
-}
 
 // ---------------------------------------------------------------------------------------------
 // The database: 1 000 readers with sessions, 250 comments, 2 000 forecasts
 
-interface Scene {
+export interface Scene {
   questionId: string;
   scenarioIds: string[];
   articlePath: string;
@@ -298,7 +211,7 @@ interface AloneTimes {
   refused: number;
 }
 
-async function measureAlone(server: ViralServer, scene: Scene): Promise<AloneTimes> {
+async function measureAlone(server: ProfiledServer, scene: Scene): Promise<AloneTimes> {
   const cookieName = sessionCookieSettings("production").name;
   const reader = scene.readers[0]!;
   const questionPath = `/questions/${scene.questionId}`;
@@ -334,16 +247,16 @@ async function measureAlone(server: ViralServer, scene: Scene): Promise<AloneTim
     for (let index = -2; index < samples; index++) {
       if (index === 0) before = takeCpuSnapshot(server.pid);
       const [pathname, options] = plans[classId]();
-      let answer = await request(`${server.origin}${pathname}`, options);
+      let answer = await request(`${server.origin}${pathname}`, { ...options, agent, timeoutMs: TIMEOUT_MS });
       // Load shedding can refuse a request that follows a slow one on an otherwise idle server; the
       // service time is what is measured here, so it is asked again as the answer says.
       for (let retry = 0; answer.status === 503 && retry < 3; retry++) {
         refused += 1;
         await delay(1000 * Number(answer.headers["retry-after"] ?? 2));
-        answer = await request(`${server.origin}${pathname}`, options);
+        answer = await request(`${server.origin}${pathname}`, { ...options, agent, timeoutMs: TIMEOUT_MS });
       }
       const expected = classId === "comment" ? 201 : 200;
-      if (answer.status !== expected) throw new Error(`${CLASS_LABEL[classId]} answered ${answer.status} on an idle server: ${answer.body.slice(0, 300)}`);
+      if (answer.status !== expected) throw new Error(`${CLASS_LABEL[classId]} answered ${answer.status} on an idle server: ${answer.body.toString("utf8", 0, 300)}`);
       if (classId === "signedInQuestion" && !String(answer.headers["cache-control"]).includes("private")) {
         throw new Error(`the session cookie did not sign the reader in (Cache-Control: ${answer.headers["cache-control"]})`);
       }
@@ -511,7 +424,7 @@ function cpuOver(before: (CpuSnapshot | undefined)[], after: (CpuSnapshot | unde
 
 async function runMix(
   context: BenchContext,
-  server: ViralServer,
+  server: ProfiledServer,
   db: Db,
   scene: Scene,
   fleet: ListenerFleet,
@@ -564,7 +477,7 @@ async function runMix(
     const measureFrom = startAt + WARMUP_SECONDS * 1000;
     const measureUntil = measureFrom + SECONDS * 1000;
     await delay(Math.max(0, measureFrom - clock()));
-    const stopProfile = PROFILE && mixIndex === 0 ? await startProfile(server, tmpDir) : undefined;
+    const stopProfile = PROFILE && mixIndex === 0 ? await startProfile(server, tmpDir, "viral") : undefined;
     const before = pids.map((pid) => takeCpuSnapshot(pid));
     await delay(Math.max(0, measureUntil - clock()));
     const after = pids.map((pid) => takeCpuSnapshot(pid));
@@ -661,13 +574,16 @@ async function run(context: BenchContext): Promise<ViralRun> {
   log("viral: migrating and seeding a fresh database");
   await deployMigrations(databaseUrl);
   const db = createDb(databaseUrl);
-  let server: ViralServer | undefined;
+  let server: ProfiledServer | undefined;
   let fleet: ListenerFleet | undefined;
   try {
     await seedDatabase(db);
     const scene = await buildScene(db, log);
     log("viral: starting the built server on it");
-    server = await startServer(context, databaseUrl);
+    // Limits as the discussion bench sets them: per-user comment and sign-in limits would answer the
+    // mix's comments with 429 and measure the limiter instead of the server. Load shedding stays at
+    // its production default: it is part of what is measured.
+    server = await startServer(context, databaseUrl, { name: "viral", env: RATE_LIMITS_OFF, inspect: PROFILE });
     const alone = await measureAlone(server, scene);
     log(`viral: ${integer(LISTENERS)} socket.io listeners connecting and joining the scenario question`);
     fleet = ListenerFleet.start(LISTENER_PROCESSES, context.tmpDir, JOINS_IN_FLIGHT);
