@@ -12,13 +12,14 @@ import { discussionBench } from "./discussion";
 import { forecastWritesBench } from "./forecast-writes";
 import { type Bench, projectRoot, stopAllProcesses } from "./harness";
 import { liveBench } from "./live";
+import { perPathBench } from "./per-path";
 import { describeMachine } from "./machine";
 import { type BenchResult, renderConsole, renderMarkdown } from "./report";
 import { viralBench } from "./viral";
 import { snapshotWorkingTree } from "./working-tree-snapshot";
 
 /** The registry: a new bench is a module exporting a Bench, listed here. */
-const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench, discussionBench, viralBench];
+const benches: Bench[] = [articlePageBench, forecastWritesBench, aggregationBench, liveBench, discussionBench, viralBench, perPathBench];
 
 const reportFile = path.join(projectRoot, "docs/PERFORMANCE.md");
 const scratchRoot = path.join(projectRoot, ".tmp");
