@@ -23,6 +23,10 @@ describe("parseEnv", () => {
     [{ REDIS_PREFIX: "crowdline*" }, /Invalid setting REDIS_PREFIX/],
     [{ LOAD_SHED_DELAY_MS: "-1" }, /Invalid setting LOAD_SHED_DELAY_MS/],
     [{ LOAD_SHED_DELAY_MS: "fast" }, /Invalid setting LOAD_SHED_DELAY_MS/],
+    [{ WORKERS: "0" }, /Invalid setting WORKERS: WORKERS must be auto or a number/],
+    [{ WORKERS: "all" }, /Invalid setting WORKERS/],
+    [{ WORKERS: "2" }, /Invalid setting WORKERS: several worker processes need REDIS_URL/],
+    [{ WORKERS: "2", REDIS_URL: "redis://127.0.0.1:6379" }, /Invalid setting WORKERS: several worker processes need a PostgreSQL DATABASE_URL/],
   ])("names the setting that is wrong: %o", (source, message) => {
     expect(() => parseEnv(source)).toThrow(ConfigError);
     expect(() => parseEnv(source)).toThrow(message);
@@ -37,6 +41,13 @@ describe("parseEnv", () => {
     expect(parseEnv({}).loadShedDelayMs).toBe(150);
     expect(parseEnv({ LOAD_SHED_DELAY_MS: "0" }).loadShedDelayMs).toBe(0);
     expect(parseEnv({ LOAD_SHED_DELAY_MS: "250" }).loadShedDelayMs).toBe(250);
+  });
+  it("runs one process unless WORKERS asks for a number of them, or one per core (auto)", () => {
+    const shared = { REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: "postgresql://app@127.0.0.1:5432/app" };
+    expect(parseEnv({}).workers).toBeUndefined();
+    expect(parseEnv({ WORKERS: "" }).workers).toBeUndefined();
+    expect(parseEnv({ ...shared, WORKERS: "3" }).workers).toBe(3);
+    expect(parseEnv({ ...shared, WORKERS: "auto" }, 6).workers).toBe(6);
   });
   it("reads a list of embedding origins", () => {
     expect(parseEnv({ ALLOWED_ORIGINS: "https://a.example, https://b.example" }).allowedOrigins).toEqual([

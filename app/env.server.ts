@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { DatabaseUrlError, resolveDatabaseUrl, type ResolvedDatabase } from "../prisma/database-url";
 
@@ -45,6 +46,12 @@ const schema = z.object({
     .min(0, "LOAD_SHED_DELAY_MS must be 0 (off) or more")
     .max(60_000, "LOAD_SHED_DELAY_MS must be at most 60000")
     .default(150),
+  // Unset: one process (`npm start`). A number or `auto` (one per core): a primary process that
+  // forks that many workers sharing the port (server/workers.ts, decision 017).
+  WORKERS: z
+    .string()
+    .regex(/^(auto|[1-9]\d?)$/, "WORKERS must be auto or a number of processes from 1 to 99")
+    .optional(),
 });
 
 export interface Env {
@@ -66,10 +73,12 @@ export interface Env {
   commentsPerMinute: number;
   /** Event-loop delay (ms) past which renders are refused with 503; 0 when load shedding is off. */
   loadShedDelayMs: number;
+  /** Worker processes to fork (WORKERS); undefined runs the one process of `npm start`. */
+  workers: number | undefined;
 }
 
 /** Parses the environment once; throws a ConfigError whose message names the bad setting. */
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+export function parseEnv(source: Record<string, string | undefined> = process.env, cores: number = availableParallelism()): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
@@ -89,6 +98,13 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
       throw new ConfigError(`Invalid setting ALLOWED_ORIGINS: "${origin}" is not an origin like https://example.com`);
     }
   }
+  const workers = parseWorkers(parsed.data.WORKERS, cores);
+  if (workers !== undefined) {
+    // In-process pub/sub, rate limits and session revocations would stay inside one worker.
+    if (!parsed.data.REDIS_URL) throw new ConfigError("Invalid setting WORKERS: several worker processes need REDIS_URL (they share sockets, rate limits and sign-outs through Redis)");
+    // Our libSQL connection has no busy timeout: a second process writing the file gets SQLITE_BUSY.
+    if (database.provider !== "postgresql") throw new ConfigError("Invalid setting WORKERS: several worker processes need a PostgreSQL DATABASE_URL (they cannot share one SQLite file for writing)");
+  }
   return {
     nodeEnv: parsed.data.NODE_ENV,
     port: parsed.data.PORT,
@@ -102,7 +118,13 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     authAttemptsPerMinute: parsed.data.AUTH_RATE_LIMIT_PER_MINUTE,
     commentsPerMinute: parsed.data.COMMENT_RATE_LIMIT_PER_MINUTE,
     loadShedDelayMs: parsed.data.LOAD_SHED_DELAY_MS,
+    workers,
   };
+}
+
+function parseWorkers(value: string | undefined, cores: number): number | undefined {
+  if (value === undefined) return undefined;
+  return value === "auto" ? cores : Number(value);
 }
 
 function parseTrustProxy(value: string): boolean | number {
