@@ -1,7 +1,7 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useId, useRef, useState } from "react";
 import { commentsReadBefore } from "~/comment-readings.client";
-import { isChangedMind, type CommentView } from "~/domain/comment";
+import { isChangedMind, plainTextOfCommentHtml, type CommentView } from "~/domain/comment";
 import type { ForecastActionData } from "./ForecastPanel";
 import type { CommentActionData } from "~/routes/questions.$id/comment-intents.server";
 
@@ -15,12 +15,15 @@ export function ChangedMindPrompt({
   questionId,
   forecasts,
   comments,
+  html,
   onCredited,
 }: {
   questionId: string;
   /** The reader's forecasts on the question, oldest first, as the loader (re)loaded them. */
   forecasts: readonly { id: string; probabilities: number[] }[];
   comments: Record<string, CommentView>;
+  /** Rendered text by comment id: others' comments may come without their markdown. */
+  html: Record<string, string>;
   onCredited(commentIds: string[]): void;
 }) {
   const save = useFetcher<ForecastActionData>({ key: `forecast-save-${questionId}` });
@@ -70,13 +73,14 @@ export function ChangedMindPrompt({
         <ul className="mt-2 space-y-1">
           {offer.commentIds.map((commentId, index) => {
             const comment = comments[commentId];
-            if (!comment?.body) return null;
+            const text = comment?.body || plainTextOfCommentHtml(html[commentId] ?? "");
+            if (!comment || !text) return null;
             return (
               <li key={commentId}>
                 <label className="flex items-start gap-2">
                   <input type="checkbox" name="commentIds" value={commentId} defaultChecked={index === 0} className="mt-1" />
                   <span>
-                    <span className="font-medium">{comment.author.displayName || comment.author.username}:</span> {excerpt(comment.body)}
+                    <span className="font-medium">{comment.author.displayName || comment.author.username}:</span> {excerpt(text)}
                   </span>
                 </label>
               </li>

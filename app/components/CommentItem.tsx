@@ -83,15 +83,15 @@ export function CommentItem({
       aria-labelledby={headingId}
       data-testid="comment"
       data-comment-id={comment.id}
-      className="scroll-mt-24 rounded-lg border border-stone-200 bg-white px-4 py-3 dark:border-stone-800 dark:bg-stone-950"
-      style={{ marginLeft: `${Math.min(shownDepth, 3) * 1.25}rem` }}
+      className="comment-card"
+      style={shownDepth > 0 ? { marginLeft: `${Math.min(shownDepth, 3) * 1.25}rem` } : undefined}
     >
-      <header className="flex flex-wrap items-baseline gap-x-2 gap-y-1 text-sm">
+      <header className="comment-head">
         <h3 id={headingId} className="font-semibold">
           {comment.author.deleted ? authorName(comment) : <Link to={`/u/${comment.author.username}`} className="hover:underline">{authorName(comment)}</Link>}
           <span className="sr-only"> wrote</span>
         </h3>
-        <a href={`#comment-${comment.id}`} className="text-stone-500 hover:underline dark:text-stone-400">
+        <a href={`#comment-${comment.id}`} className="comment-time">
           <time dateTime={comment.createdAt}>{commentTime.format(new Date(comment.createdAt))}</time>
         </a>
         {comment.editedAt && comment.state !== "deleted" && <EditedMarker comment={comment} />}
@@ -128,7 +128,7 @@ export function CommentItem({
               <CommentForm questionId={context.questionId} editing={comment} focusOnOpen onCancel={() => setOpen(null)} onDone={(updated) => { context.onOwn(updated); setOpen(null); }} />
             ) : html !== undefined ? (
               // Sanitised by app/domain/comment-markdown.ts (rehype-sanitize), on the server or here.
-              <div className="prose prose-sm prose-stone max-w-none break-words dark:prose-invert prose-code:before:content-none prose-code:after:content-none" dangerouslySetInnerHTML={{ __html: html }} />
+              <div className="comment-text" dangerouslySetInnerHTML={{ __html: html }} />
             ) : (
               <p className="whitespace-pre-wrap break-words text-sm">{comment.body}</p>
             )}
@@ -136,26 +136,26 @@ export function CommentItem({
         )}
       </div>
       {comment.state === "visible" && open !== "edit" && (
-        <footer className="mt-2 flex flex-wrap items-center gap-x-3 gap-y-1 text-sm">
+        <footer className="comment-foot">
           <VoteButtons comment={comment} context={context} />
-          <button type="button" className="font-medium text-stone-700 hover:underline dark:text-stone-200" aria-expanded={open === "reply" || open === "login"} onClick={() => setOpen(open === "reply" || open === "login" ? null : context.signedIn ? "reply" : "login")}>
+          <button type="button" className="comment-action font-medium" aria-expanded={open === "reply" || open === "login"} onClick={() => setOpen(open === "reply" || open === "login" ? null : context.signedIn ? "reply" : "login")}>
             Reply
           </button>
           {comment.mine && (
             <>
-              <button type="button" className="text-stone-600 hover:underline dark:text-stone-300" onClick={() => setOpen("edit")}>
+              <button type="button" className="comment-action" onClick={() => setOpen("edit")}>
                 Edit
               </button>
               <DeleteButton comment={comment} context={context} />
             </>
           )}
           {!comment.mine && context.signedIn && (
-            <button type="button" className="text-stone-600 hover:underline dark:text-stone-300" aria-expanded={open === "report"} onClick={() => setOpen(open === "report" ? null : "report")}>
+            <button type="button" className="comment-action" aria-expanded={open === "report"} onClick={() => setOpen(open === "report" ? null : "report")}>
               Report
             </button>
           )}
           {context.canModerate && !comment.mine && (
-            <button type="button" className="text-stone-600 hover:underline dark:text-stone-300" aria-expanded={open === "hide"} onClick={() => setOpen(open === "hide" ? null : "hide")}>
+            <button type="button" className="comment-action" aria-expanded={open === "hide"} onClick={() => setOpen(open === "hide" ? null : "hide")}>
               Hide
             </button>
           )}
@@ -216,27 +216,24 @@ function VoteButtons({ comment, context }: { comment: CommentView; context: Comm
   const myVote = pending !== null ? pending : comment.myVote;
   const score = pending !== null ? comment.score - comment.myVote + pending : comment.score;
   const canVote = context.signedIn && !comment.mine;
-  const button = (value: 1 | -1, label: string, glyph: string) =>
-    canVote ? (
-      <button
-        type="submit"
-        name="value"
-        value={myVote === value ? "0" : String(value)}
-        aria-pressed={myVote === value}
-        aria-label={label}
-        className="rounded px-1.5 text-stone-500 hover:bg-stone-100 aria-pressed:text-accent-700 dark:hover:bg-stone-800 dark:aria-pressed:text-accent-300"
-      >
-        {glyph}
-      </button>
-    ) : null;
+  const shownScore = (
+    <span className="min-w-[2ch] text-center tabular-nums" aria-label={`Score ${score}`}>
+      {score}
+    </span>
+  );
+  // Visitors and the comment's own author cannot vote: the score alone, without a form to send.
+  if (!canVote) return shownScore;
+  const button = (value: 1 | -1, label: string, glyph: string) => (
+    <button type="submit" name="value" value={myVote === value ? "0" : String(value)} aria-pressed={myVote === value} aria-label={label} className="comment-vote">
+      {glyph}
+    </button>
+  );
   return (
     <fetcher.Form method="post" action={`/questions/${context.questionId}`} className="flex items-center gap-1">
       <input type="hidden" name="intent" value="vote" />
       <input type="hidden" name="commentId" value={comment.id} />
       {button(1, "Vote up", "▲")}
-      <span className="min-w-[2ch] text-center tabular-nums" aria-label={`Score ${score}`}>
-        {score}
-      </span>
+      {shownScore}
       {button(-1, "Vote down", "▼")}
       {result && !result.ok && <span role="alert" className="text-xs text-red-700">{result.errors[""]?.join(" ")}</span>}
     </fetcher.Form>
@@ -262,7 +259,7 @@ function DeleteButton({ comment, context }: { comment: CommentView; context: Com
     >
       <input type="hidden" name="intent" value="delete-comment" />
       <input type="hidden" name="commentId" value={comment.id} />
-      <button type="submit" className="text-stone-600 hover:underline dark:text-stone-300" disabled={fetcher.state !== "idle"}>
+      <button type="submit" className="comment-action" disabled={fetcher.state !== "idle"}>
         {fetcher.state !== "idle" ? "Deleting…" : "Delete"}
       </button>
       {result && !result.ok && <span role="alert" className="ml-2 text-xs text-red-700">{result.errors[""]?.join(" ")}</span>}

@@ -40,7 +40,11 @@ export interface CommentView {
   parentId: string | null;
   rootId: string | null;
   author: { username: string; displayName: string | null; deleted: boolean };
-  /** The markdown as typed; null once deleted, or hidden (except to its author and moderators). */
+  /**
+   * The markdown as typed; null once deleted, or hidden (except to its author and moderators).
+   * Empty ("") where a page shipped only the rendered HTML (others' comments on the question
+   * page's first load: see withoutOthersMarkdown).
+   */
   body: string | null;
   state: "visible" | "deleted" | "hidden";
   /** A moderator's reason, shown to the comment's author and to moderators only. */
@@ -187,4 +191,32 @@ export function threadOrder<T extends ThreadedItem & { rootId: string | null; cr
   };
   for (const root of roots) visit(root, 0, null);
   return ordered;
+}
+
+/**
+ * A page of the discussion as the question page's loader ships it: others' comments carry their
+ * rendered HTML only, not also the markdown it came from (which only the comment's author needs,
+ * to edit it). The markdown was a third of the page's loader data.
+ */
+export function withoutOthersMarkdown<P extends { roots: CommentView[]; replies: CommentView[]; html: Record<string, string> }>(page: P): P {
+  const slim = (comment: CommentView): CommentView =>
+    !comment.mine && comment.body !== null && page.html[comment.id] !== undefined ? { ...comment, body: "" } : comment;
+  return { ...page, roots: page.roots.map(slim), replies: page.replies.map(slim) };
+}
+
+/** Whether two copies of a comment carry the same text (a copy without its markdown counts as the same until an edit). */
+export function sameCommentText(known: Pick<CommentView, "body" | "editedAt">, next: Pick<CommentView, "body" | "editedAt">): boolean {
+  if (known.body === next.body) return true;
+  return known.body === "" && next.body !== null && known.editedAt === next.editedAt;
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'", "#x27": "'", nbsp: " " };
+
+/** The words of a comment's sanitised HTML, for an excerpt where the markdown was not shipped. */
+export function plainTextOfCommentHtml(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&(amp|lt|gt|quot|#39|#x27|nbsp);/g, (_, name: string) => ENTITIES[name]!)
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CommentView } from "./comment";
+import { plainTextOfCommentHtml, withoutOthersMarkdown, type CommentView } from "./comment";
 import { discussionReducer, initialDiscussion, newestCommentId, visibleThreads, type DiscussionState } from "./discussion-state";
 
 const QUESTION = "q1";
@@ -124,5 +124,30 @@ describe("the discussion's state", () => {
     expect(state.comments.c1).toMatchObject({ score: 4, myVote: -1, movedCount: 1 });
     expect(newestCommentId(state)).toBe("c7");
     expect(newestCommentId(loaded([]))).toBeNull();
+  });
+});
+
+describe("a first page shipped without others' markdown", () => {
+  const mineToo = comment("c2", { mine: true });
+  const page = withoutOthersMarkdown({ roots: [comment("c1"), mineToo, comment("c3", { state: "deleted", body: null })], replies: [], html: { c1: "<p>Hello &amp; <em>welcome</em></p>", c2: "<p>mine</p>" } });
+
+  it("keeps the markdown of one's own comments only, and the rendered HTML of all", () => {
+    expect(page.roots.map((item) => item.body)).toEqual(["", "Body of c2", null]);
+    expect(page.html).toEqual({ c1: "<p>Hello &amp; <em>welcome</em></p>", c2: "<p>mine</p>" });
+  });
+
+  it("keeps the HTML when a live copy brings the same text, and drops it for an edit", () => {
+    const state = initialDiscussion(QUESTION, "newest", null, { ...page, nextCursor: null, total: 2 });
+    const voted = discussionReducer(state, { type: "arrived", comment: comment("c1", { score: 3 }) });
+    expect(voted.html.c1).toBe(state.html.c1);
+    expect(voted.comments.c1!.body).toBe("Body of c1");
+    const edited = discussionReducer(state, { type: "arrived", comment: comment("c1", { body: "Changed", editedAt: "2026-12-01T11:00:00.000Z" }) });
+    expect(edited.html.c1).toBeUndefined();
+    expect(edited.comments.c1!.body).toBe("Changed");
+  });
+
+  it("still has words for an excerpt, from the HTML", () => {
+    expect(plainTextOfCommentHtml(page.html.c1!)).toBe("Hello & welcome");
+    expect(plainTextOfCommentHtml("<ul><li>a &lt;b&gt;</li><li>&quot;c&#x27;</li></ul>")).toBe(`a <b> "c'`);
   });
 });

@@ -1,4 +1,4 @@
-import { threadOrder, type CommentSort, type CommentView } from "./comment";
+import { sameCommentText, threadOrder, type CommentSort, type CommentView } from "./comment";
 
 /**
  * What the page holds of a question's discussion, and how each event changes it: pages loaded,
@@ -108,7 +108,7 @@ export function discussionReducer(state: DiscussionState, action: DiscussionActi
       const { comment } = action;
       const known = state.comments[comment.id];
       if (known) {
-        const html = comment.body === known.body ? state.html : withoutKey(state.html, comment.id);
+        const html = sameCommentText(known, comment) ? state.html : withoutKey(state.html, comment.id);
         return { ...state, comments: { ...state.comments, [comment.id]: merged(known, comment) }, html };
       }
       if (!belongsHere(state, comment) || comment.state !== "visible") return state;
@@ -118,7 +118,7 @@ export function discussionReducer(state: DiscussionState, action: DiscussionActi
       const { comment } = action;
       const known = state.comments[comment.id];
       const wasShown = known !== undefined && !state.pending.includes(comment.id);
-      const html = known?.body === comment.body ? state.html : withoutKey(state.html, comment.id);
+      const html = known && sameCommentText(known, comment) ? state.html : withoutKey(state.html, comment.id);
       const next = { ...state, comments: { ...state.comments, [comment.id]: comment }, html, pending: state.pending.filter((id) => id !== comment.id) };
       if (wasShown) return next;
       return { ...next, rootOrder: comment.parentId === null ? placeRoot(state, comment.id) : state.rootOrder, total: known ? state.total : state.total + 1 };

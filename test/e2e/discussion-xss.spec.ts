@@ -44,7 +44,7 @@ async function expectNothingActive(page: Page) {
     const bad: string[] = [];
     for (const element of region.querySelectorAll("*")) {
       const tag = element.tagName.toLowerCase();
-      if (["script", "iframe", "object", "embed", "img", "svg", "math", "style", "link", "meta", "base", "form", "video", "audio", "source"].includes(tag) && element.closest("[data-testid=comment] .prose")) bad.push(`<${tag}>`);
+      if (["script", "iframe", "object", "embed", "img", "svg", "math", "style", "link", "meta", "base", "form", "video", "audio", "source"].includes(tag) && element.closest("[data-testid=comment] .comment-text")) bad.push(`<${tag}>`);
       for (const attribute of element.attributes) {
         if (/^on/i.test(attribute.name)) bad.push(`${tag}[${attribute.name}]`);
         if ((attribute.name === "href" || attribute.name === "src" || attribute.name === "xlink:href") && /^\s*(javascript|data|vbscript):/i.test(attribute.value)) bad.push(`${tag}[${attribute.name}=${attribute.value.slice(0, 40)}]`);
@@ -95,23 +95,23 @@ test("none of the XSS payloads runs, first paint or live, and each is stored as 
   const bar = watcher.getByRole("button", { name: /new comments?$/ });
   await expect.poll(async () => Number(/\d+/.exec((await bar.textContent()) ?? "")?.[0] ?? 0)).toBeGreaterThanOrEqual(XSS_PAYLOADS.length);
   await bar.click();
-  await expect(watcher.locator(`[data-comment-id]`).filter({ has: watcher.locator(".prose") })).not.toHaveCount(0);
+  await expect(watcher.locator(`[data-comment-id]`).filter({ has: watcher.locator(".comment-text") })).not.toHaveCount(0);
   for (const comment of stored) await expect(watcher.locator(`[data-comment-id="${comment.id}"]`)).toHaveCount(1);
   const thread = watcher.locator(`[data-comment-id="${stored.at(-1)!.id}"]`);
   await expect(thread).toBeVisible();
   // Rendered by the browser's own copy of the renderer (no server HTML for live arrivals).
-  await expect(thread.locator(".prose")).toBeVisible();
+  await expect(thread.locator(".comment-text")).toBeVisible();
 
   // First paint: the same thread, rendered by the server.
   const reader = await (await browser.newContext()).newPage();
   const read = guard(reader);
   await reader.goto(`${questionUrl}#discussion`);
-  await expect(reader.locator(`[data-comment-id="${stored.at(-1)!.id}"] .prose`)).toBeVisible();
+  await expect(reader.locator(`[data-comment-id="${stored.at(-1)!.id}"] .comment-text`)).toBeVisible();
   await expect(reader.getByTestId("live-bar").getByTestId("live-indicator")).toHaveText("Live");
 
   for (const target of [watcher, reader]) {
     // What a reader's pointer and keyboard would set off, on every rendered element.
-    await target.locator("[data-comment-id] .prose *").evaluateAll((elements) => {
+    await target.locator("[data-comment-id] .comment-text *").evaluateAll((elements) => {
       for (const element of elements) {
         for (const type of ["mouseover", "mouseenter", "click", "focus", "animationstart", "transitionend"]) {
           element.dispatchEvent(new Event(type, { bubbles: true, cancelable: true }));

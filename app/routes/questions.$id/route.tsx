@@ -20,7 +20,7 @@ import { getUser, requireUser } from "~/auth/guards.server";
 import { headersFromActionAndLoader, publicPageHeaders } from "~/http-cache";
 import { forecastPanelPropsOf, loadQuestionView, parseAggregationMethod } from "~/question-view.server";
 import { readFormData } from "~/forms/read-form-data.server";
-import { isCommentIntent } from "~/domain/comment";
+import { isCommentIntent, withoutOthersMarkdown } from "~/domain/comment";
 import { handleCommentAction } from "./comment-intents.server";
 import { handleForecastAction } from "./intents.server";
 
@@ -44,7 +44,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const chartHistory = crowd.visible ? packChartHistory(crowd.history) : null;
   const shipped = { ...view, crowd: crowd.visible ? { ...crowd, history: [] } : crowd };
   return data(
-    { view: shipped, chartHistory, panel: forecastPanelPropsOf(view, user !== null), discussion, canModerate, now: new Date().toISOString() },
+    { view: shipped, chartHistory, panel: forecastPanelPropsOf(view, user !== null), discussion: withoutOthersMarkdown(discussion), canModerate, now: new Date().toISOString() },
     { headers: publicPageHeaders(context) },
   );
 }
@@ -188,7 +188,7 @@ export default function QuestionPage() {
           crowdControls={crowd.visible ? <MethodSwitch current={crowd.method} /> : null}
           onCrowdSeen={live.markSeen}
         />
-        {viewer && <ChangedMindPrompt questionId={question.id} forecasts={viewer.forecasts} comments={discussion.state.comments} onCredited={discussion.credited} />}
+        {viewer && <ChangedMindPrompt questionId={question.id} forecasts={viewer.forecasts} comments={discussion.state.comments} html={discussion.state.html} onCredited={discussion.credited} />}
       </div>
 
       <section aria-labelledby="history-heading" className="mt-12">
