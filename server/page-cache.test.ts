@@ -3,7 +3,7 @@ import compression from "compression";
 import express from "express";
 import { EventEmitter, once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createPageCache, parseSharedCacheLifetime } from "./page-cache";
+import { createPageCache, expectedEncoding, parseSharedCacheLifetime } from "./page-cache";
 
 describe("parseSharedCacheLifetime", () => {
   it("reads s-maxage and stale-while-revalidate from public responses", () => {
@@ -17,6 +17,20 @@ describe("parseSharedCacheLifetime", () => {
     "does not share %s",
     (header) => expect(parseSharedCacheLifetime(header)).toBeNull(),
   );
+});
+
+describe("expectedEncoding", () => {
+  it.each([
+    ["gzip, deflate, br, zstd", "br"],
+    ["gzip, deflate", "gzip"],
+    ["br;q=0, gzip", "gzip"],
+    ["gzip;q=0.0", "identity"],
+    ["deflate", "identity"],
+    [undefined, "identity"],
+    ["BR", "br"],
+  ])("%s → %s", (header, expected) => {
+    expect(expectedEncoding(header)).toBe(expected);
+  });
 });
 
 describe("page cache middleware", () => {
@@ -175,6 +189,30 @@ describe("page cache middleware", () => {
     const plain = await get("/page/d");
     expect(plain.state).toBe("MISS");
     expect(plain.response.headers.get("content-encoding")).toBeNull();
+  });
+
+  it("keeps br, gzip and plain bodies apart: a gzip-only client never gets a browser's br copy", async () => {
+    clock = 250_000;
+    const browser = { "accept-encoding": "gzip, deflate, br, zstd" };
+    const gzipOnly = { "accept-encoding": "gzip" };
+    expect((await get("/page/e", browser)).response.headers.get("content-encoding")).toBe("br");
+    const cachedForBrowser = await get("/page/e", browser);
+    expect([cachedForBrowser.state, cachedForBrowser.response.headers.get("content-encoding")]).toEqual(["HIT", "br"]);
+    const forGzipOnly = await get("/page/e", gzipOnly);
+    expect([forGzipOnly.state, forGzipOnly.response.headers.get("content-encoding")]).toEqual(["MISS", "gzip"]);
+    const againGzipOnly = await get("/page/e", gzipOnly);
+    expect([againGzipOnly.state, againGzipOnly.response.headers.get("content-encoding")]).toEqual(["HIT", "gzip"]);
+  });
+
+  it("stores no copy when the compression middleware chose another encoding than expected", async () => {
+    clock = 260_000;
+    // deflate alone: compressed as deflate, which no variant holds.
+    const deflate = { "accept-encoding": "deflate" };
+    const first = await get("/page/f", deflate);
+    const second = await get("/page/f", deflate);
+    expect(first.response.headers.get("content-encoding")).toBe("deflate");
+    expect(second.state).toBe("MISS");
+    expect(second.body).not.toBe(first.body);
   });
 
   it("holds at most maxEntries pages", async () => {

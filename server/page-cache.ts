@@ -48,6 +48,23 @@ export function parseSharedCacheLifetime(cacheControl: string | undefined): { ma
   return { maxAge, staleWhileRevalidate: directives.get("stale-while-revalidate") ?? 0 };
 }
 
+/**
+ * The encoding the compression middleware will pick for this Accept-Encoding, as it picks for
+ * browsers: br when accepted, else gzip, else none. Unusual headers (q-values that rank gzip
+ * over br, deflate alone) may be answered otherwise: store() then keeps no copy.
+ */
+export function expectedEncoding(acceptEncoding: string | undefined): "br" | "gzip" | "identity" {
+  const accepted = new Set<string>();
+  for (const part of (acceptEncoding ?? "").toLowerCase().split(",")) {
+    const [name, ...parameters] = part.split(";").map((piece) => piece.trim());
+    const refused = parameters.some((parameter) => /^q=0(\.0*)?$/.test(parameter));
+    if (name && !refused) accepted.add(name);
+  }
+  if (accepted.has("br")) return "br";
+  if (accepted.has("gzip")) return "gzip";
+  return "identity";
+}
+
 export function createPageCache(options: PageCacheOptions = {}) {
   const maxEntries = options.maxEntries ?? 500;
   const maxWaiting = options.maxWaitingPerPage ?? 10_000;
@@ -65,7 +82,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
     res.end(entry.body);
   }
 
-  function capture(key: string, res: Response) {
+  function capture(key: string, variant: string, res: Response) {
     const chunks: Buffer[] = [];
     const write = res.write.bind(res) as (...args: unknown[]) => boolean;
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
@@ -79,13 +96,18 @@ export function createPageCache(options: PageCacheOptions = {}) {
     }) as Response["write"];
     res.end = ((chunk?: unknown, ...rest: unknown[]) => {
       collect(chunk, rest[0]);
-      store(key, res, Buffer.concat(chunks));
+      store(key, variant, res, Buffer.concat(chunks));
       return end(chunk, ...rest);
     }) as Response["end"];
   }
 
-  function store(key: string, res: Response, body: Buffer) {
+  function store(key: string, variant: string, res: Response, body: Buffer) {
     const previous = entries.get(key);
+    // The compression middleware negotiates on its own: a copy in another encoding than this
+    // variant's would reach clients that cannot read it (a br body for a gzip-only client).
+    // An uncompressed one (small, or no compression at all) every client reads.
+    const encoding = res.getHeader("content-encoding")?.toString() ?? "identity";
+    if (encoding !== variant && encoding !== "identity") return;
     const lifetime = parseSharedCacheLifetime(res.getHeader("cache-control")?.toString());
     // A failed refresh (the shedder's 503 past this cache, a database hiccup) says nothing about
     // the page: the stale copy is served on until it expires, as stale-if-error would. Dropping
@@ -117,7 +139,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
     if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
   }
 
-  function serve(key: string, res: Response, next: NextFunction, afterWaiting: boolean) {
+  function serve(key: string, variant: string, res: Response, next: NextFunction, afterWaiting: boolean) {
     const entry = entries.get(key);
     const at = now();
     if (entry && at < entry.freshUntil) return send(res, entry, "HIT");
@@ -130,7 +152,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
       const waiting = rendering.get(key);
       if (waiting && waiting.length < maxWaiting) {
         waiting.push(() => {
-          if (!res.destroyed && !res.headersSent) serve(key, res, next, true);
+          if (!res.destroyed && !res.headersSent) serve(key, variant, res, next, true);
         });
         return;
       }
@@ -146,7 +168,7 @@ export function createPageCache(options: PageCacheOptions = {}) {
       }
     }
     res.setHeader("X-Page-Cache", "MISS");
-    capture(key, res);
+    capture(key, variant, res);
     next();
   }
 
@@ -154,11 +176,11 @@ export function createPageCache(options: PageCacheOptions = {}) {
     middleware(req: Request, res: Response, next: NextFunction) {
       if ((req.method !== "GET" && req.method !== "HEAD") || req.headers.cookie || req.headers.authorization) return next();
       // Compressed and plain bodies are stored apart (compression runs inside this middleware).
-      const variant = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "") ? "gzip" : "identity";
+      const variant = expectedEncoding(req.headers["accept-encoding"]);
       // The Host is part of the page (the CSP names it for websockets): one host's copy must
       // never be served to another, nor a forged Host poison everyone's.
       const key = `${req.method} ${variant} ${req.headers.host ?? ""} ${req.originalUrl}`;
-      serve(key, res, next, false);
+      serve(key, variant, res, next, false);
     },
     clear() {
       entries.clear();
