@@ -6,7 +6,7 @@ import { createClient } from "redis";
 import { Server } from "socket.io";
 import { isAllowedOrigin } from "~/auth/origin";
 import type { SessionCookieSettings } from "~/auth/session.server";
-import { getAggregateVersion, getQuestionLiveState } from "~/models/question.server";
+import { getAggregateVersion, getQuestionLiveState, readQuestionLiveStateForJoin } from "~/models/question.server";
 import {
   MAX_ROOMS_PER_CONNECTION,
   MAX_SOCKET_PAYLOAD_BYTES,
@@ -220,7 +220,7 @@ export async function createRealtime(httpServer: HttpServer, options: RealtimeOp
 
     const watchedAtRead = broadcasts.watchToken(questionId);
     const { value, cancelled } = await whileJoining(socket, questionId, async () => {
-      const state = await getQuestionLiveState(questionId);
+      const state = await readQuestionLiveStateForJoin(questionId);
       return state && { state, visible: await seesCrowd(questionId, state.revealCrowd, await currentViewer(socket)) };
     });
     if (!value) return joinError("question_not_found", `No question with id ${questionId}`);

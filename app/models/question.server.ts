@@ -1,5 +1,6 @@
 import { getDb } from "~/db.server";
 import { latestSnapshotsOf } from "~/models/aggregate.server";
+import { createSharedReads } from "~/models/shared-reads.server";
 import { parseProbabilityVector } from "~/domain/probability-vector";
 import { aggregationMethodSchema, type Aggregate } from "~/realtime/contract";
 
@@ -37,6 +38,18 @@ export async function getQuestionLiveState(questionId: string): Promise<Question
       : null,
     baseline: baseline ? parseProbabilityVector(baseline.probabilities) : null,
   };
+}
+
+const liveStateReads = createSharedReads<QuestionLiveState | null>({ ttlMs: 0, maxEntries: 10_000 });
+
+/**
+ * getQuestionLiveState, shared by the joins of one question that arrive while it is being read:
+ * when a page goes viral, hundreds of sockets join within a second, and each read its own copy.
+ * A shared read may have begun a moment before the join; the realtime layer's version checks
+ * after the join cover what it could have missed.
+ */
+export function readQuestionLiveStateForJoin(questionId: string): Promise<QuestionLiveState | null> {
+  return liveStateReads.read(questionId, "live-state", () => getQuestionLiveState(questionId));
 }
 
 export interface QuestionForForecasting {

@@ -49,4 +49,16 @@ describe("shared reads", () => {
     expect(reads.size).toBe(2);
     expect(await reads.read("q1", "a", async () => "reloaded")).toBe("reloaded");
   });
+
+  it("with no lifetime, shares only a load that is still running", async () => {
+    const reads = createSharedReads<string>({ ttlMs: 0, maxEntries: 10 });
+    const slow = deferred<string>();
+    let loads = 0;
+    const first = reads.read("q1", "state", () => (loads++, slow.promise));
+    const second = reads.read("q1", "state", async () => `load ${++loads}`);
+    slow.resolve("shared");
+    expect([await first, await second, loads]).toEqual(["shared", "shared", 1]);
+    expect(await reads.read("q1", "state", async () => `load ${++loads}`)).toBe("load 2");
+    expect(reads.size).toBe(0);
+  });
 });

@@ -6,7 +6,8 @@
  * An entry lives until `ttlMs` passes or its group is forgotten; the writes of this instance
  * forget their group once committed, so its own readers never see an entry older than their
  * own write. Writes on other instances show after at most `ttlMs`.
- * Concurrent misses of one key share one load (single flight).
+ * Concurrent misses of one key share one load (single flight); with `ttlMs` 0 that is all it
+ * does, for reads that must be current but come in bursts.
  */
 export interface SharedReads<T> {
   read(group: string, key: string, load: () => Promise<T>): Promise<T>;
@@ -18,7 +19,7 @@ export interface SharedReads<T> {
 
 export function createSharedReads<T>(options: { ttlMs: number; maxEntries: number; now?: () => number }): SharedReads<T> {
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { value: Promise<T>; group: string; freshUntil: number }>();
+  const entries = new Map<string, { value: Promise<T>; group: string; freshUntil: number; settled: boolean }>();
   // Bumped by every forget: a load that began before it must not store what it read.
   const generations = new Map<string, number>();
   let epoch = 0;
@@ -28,18 +29,22 @@ export function createSharedReads<T>(options: { ttlMs: number; maxEntries: numbe
     read(group, key, load) {
       const fullKey = `${group}\u0000${key}`;
       const entry = entries.get(fullKey);
-      if (entry && now() < entry.freshUntil) return entry.value;
+      // A load still running is shared whatever the lifetime: with ttlMs 0 this is single flight alone.
+      if (entry && (!entry.settled || now() < entry.freshUntil)) return entry.value;
       const startedIn = generationOf(group);
       const value = load();
+      const stored = { value, group, freshUntil: now() + options.ttlMs, settled: false };
       entries.delete(fullKey);
-      entries.set(fullKey, { value, group, freshUntil: now() + options.ttlMs });
+      entries.set(fullKey, stored);
       if (entries.size > options.maxEntries) entries.delete(entries.keys().next().value as string);
       const drop = () => {
-        if (entries.get(fullKey)?.value === value) entries.delete(fullKey);
+        if (entries.get(fullKey) === stored) entries.delete(fullKey);
       };
       value.then(
         () => {
-          if (generationOf(group) !== startedIn) drop();
+          stored.settled = true;
+          // Lived from the start of the load, and not past a forget that came meanwhile.
+          if (generationOf(group) !== startedIn || options.ttlMs <= 0) drop();
         },
         drop,
       );
