@@ -151,3 +151,29 @@ describe("a first page shipped without others' markdown", () => {
     expect(plainTextOfCommentHtml("<ul><li>a &lt;b&gt;</li><li>&quot;c&#x27;</li></ul>")).toBe(`a <b> "c'`);
   });
 });
+
+describe("a first page that holds only older comments (sorted oldest first, or filtered)", () => {
+  const oldest = [comment("c1"), comment("c2")];
+  const newest = { id: "c9", createdAt: "2026-12-01T10:00:09.000Z" };
+
+  it("catches up from the question's newest comment when the page was read, not from the newest it shows", () => {
+    const state = initialDiscussion(QUESTION, "oldest", null, { roots: oldest, replies: [], nextCursor: "c2", total: 9, html: {}, newest });
+    expect(newestCommentId(state)).toBe("c9");
+    // A comment arriving afterwards moves the cursor on.
+    const later = discussionReducer(state, { type: "arrived", comment: comment("c10", { createdAt: "2026-12-01T10:00:10.000Z" }) });
+    expect(newestCommentId(later)).toBe("c10");
+    // Without it (an older answer), the newest shown is the cursor, as before.
+    expect(newestCommentId(initialDiscussion(QUESTION, "oldest", null, { roots: oldest, replies: [], nextCursor: null, total: 2, html: {} }))).toBe("c2");
+  });
+
+  it("shows the replies of threads that 'Show more' brings, though catching up had announced them", () => {
+    let state = initialDiscussion(QUESTION, "oldest", null, { roots: oldest, replies: [], nextCursor: "c2", total: 4, html: {} });
+    // Catching up brought a later thread and its reply: both wait behind the "new comments" bar.
+    state = discussionReducer(state, { type: "arrived", comment: comment("c3") });
+    state = discussionReducer(state, { type: "arrived", comment: reply("c4", "c3") });
+    expect(state.pending).toEqual(["c3", "c4"]);
+    state = discussionReducer(state, { type: "page-appended", page: { roots: [comment("c3")], replies: [reply("c4", "c3")], nextCursor: null, total: 4, html: {} } });
+    expect(state.pending).toEqual([]);
+    expect(shownIds(state)).toEqual(["c1", "c2", "c3", "c4"]);
+  });
+});

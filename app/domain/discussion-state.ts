@@ -20,6 +20,13 @@ export interface DiscussionState {
   pending: string[];
   nextCursor: string | null;
   total: number;
+  /** The question's newest comment when a page was read: catching up starts after it, not after the newest shown. */
+  newestAtLoad: NewestComment | null;
+}
+
+export interface NewestComment {
+  id: string;
+  createdAt: string;
 }
 
 export interface LoadedPage {
@@ -28,6 +35,8 @@ export interface LoadedPage {
   nextCursor: string | null;
   total: number;
   html: Record<string, string>;
+  /** Absent from older answers; see DiscussionState.newestAtLoad. */
+  newest?: NewestComment | null;
 }
 
 export type DiscussionAction =
@@ -44,11 +53,12 @@ export type DiscussionAction =
   | { type: "reveal" };
 
 export function initialDiscussion(questionId: string, sort: CommentSort, scenarioId: string | null, page: LoadedPage): DiscussionState {
-  return withPage({ questionId, sort, scenarioId, comments: {}, html: {}, rootOrder: [], pending: [], nextCursor: null, total: 0 }, page, true);
+  return withPage({ questionId, sort, scenarioId, comments: {}, html: {}, rootOrder: [], pending: [], nextCursor: null, total: 0, newestAtLoad: null }, page, true);
 }
 
 function withPage(state: DiscussionState, page: LoadedPage, replace: boolean): DiscussionState {
   const comments = replace ? {} : { ...state.comments };
+  const inPage = new Set([...page.roots, ...page.replies].map((comment) => comment.id));
   for (const comment of [...page.roots, ...page.replies]) comments[comment.id] = comment;
   const known = new Set(replace ? [] : state.rootOrder);
   const rootOrder = [...(replace ? [] : state.rootOrder), ...page.roots.map((root) => root.id).filter((id) => !known.has(id))];
@@ -57,11 +67,16 @@ function withPage(state: DiscussionState, page: LoadedPage, replace: boolean): D
     comments,
     html: replace ? { ...page.html } : { ...state.html, ...page.html },
     rootOrder,
-    pending: replace ? [] : state.pending.filter((id) => !comments[id] || !rootOrder.includes(id)),
+    // A page brings what catching up may have announced already (replies as much as threads).
+    pending: replace ? [] : state.pending.filter((id) => !inPage.has(id)),
     nextCursor: page.nextCursor,
     total: page.total,
+    newestAtLoad: newerOf(replace ? null : state.newestAtLoad, page.newest ?? null),
   };
 }
+
+const isNewer = (a: NewestComment, b: NewestComment) => a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
+const newerOf = (a: NewestComment | null, b: NewestComment | null) => (!a ? b : !b ? a : isNewer(b, a) ? b : a);
 
 /**
  * A newer copy of a comment the page has. Socket messages are written for anonymous readers, so
@@ -166,11 +181,14 @@ export function visibleThreads(state: DiscussionState) {
   return threadOrder(roots, replies);
 }
 
-/** The newest comment the page knows of (any depth), the cursor to catch up from. */
+/**
+ * Where catching up starts: the newest comment the page knows of (any depth), or the question's
+ * newest when the page was read, whichever is later. A first page sorted oldest first, or
+ * filtered, holds only older comments: catching up from those announced hundreds of comments
+ * that were never new as "new comments".
+ */
 export function newestCommentId(state: DiscussionState): string | null {
-  let newest: CommentView | null = null;
-  for (const comment of Object.values(state.comments)) {
-    if (!newest || comment.createdAt > newest.createdAt || (comment.createdAt === newest.createdAt && comment.id > newest.id)) newest = comment;
-  }
+  let newest: NewestComment | null = state.newestAtLoad;
+  for (const comment of Object.values(state.comments)) newest = newerOf(newest, comment);
   return newest?.id ?? null;
 }

@@ -541,6 +541,9 @@ function describeComments(name: string, dbOf: () => Db, deleteUser: (db: Db, use
         const oldestIds = oldest.flatMap((page) => page.roots.map((root) => root.id));
         expect(oldestIds).toEqual([...newestIds].reverse());
         expect(oldest[0]!.replies.map((view) => view.id)).toEqual([oldReply]);
+        // Either order names the question's newest comment (the two replies, posted last), where catching up starts.
+        expect([reply, oldReply]).toContain(newest[0]!.newest?.id);
+        expect(oldest[0]!.newest).toEqual(newest[0]!.newest);
       });
 
       it("sorts by score for top, paging through equal scores without duplicates", async () => {

@@ -151,6 +151,8 @@ export interface CommentPage {
   total: number;
   /** Sanitised HTML by id of the comments whose text is shown. */
   html: Record<string, string>;
+  /** The question's newest comment (any depth, any page) when this page was read: where catching up starts. */
+  newest: { id: string; createdAt: string } | null;
 }
 
 /**
@@ -174,7 +176,7 @@ export async function listCommentPage(
   const roots = views.slice(0, rows.pageRows.length);
   const replies = withoutEmptyPlaceholders(views.slice(rows.pageRows.length));
   const html = htmlOfRows(all, new Set(views.flatMap((view) => (view.body === null ? [] : [view.id]))));
-  return { roots, replies, nextCursor: rows.nextCursor, total: rows.total, html };
+  return { roots, replies, nextCursor: rows.nextCursor, total: rows.total, html, newest: rows.newest };
 }
 
 /** A page of threads as every reader gets it; who reads it is applied afterwards (toView, votesOf). */
@@ -185,6 +187,7 @@ interface PageRows {
   total: number;
   /** The commenters' standing forecasts, shown only to readers who may see the crowd. */
   currentForecasts: ReadonlyMap<string, number[]>;
+  newest: CommentPage["newest"];
 }
 
 /**
@@ -226,18 +229,26 @@ async function readPageRows(db: Db, input: { questionId: string; sort: CommentSo
   const cursorIsRoot = input.after
     ? (await db.comment.findFirst({ where: { id: input.after, questionId: input.questionId, parentId: null }, select: { id: true } })) !== null
     : false;
-  const [rootRows, total] = await Promise.all([
+  const [rootRows, total, newest] = await Promise.all([
     findComments(db, rootWhere, {
       orderBy: ROOT_ORDER[input.sort],
       take: COMMENT_PAGE_SIZE + 1,
       ...(cursorIsRoot ? { cursor: { id: input.after! }, skip: 1 } : {}),
     }),
     db.comment.count({ where: { questionId: input.questionId, deletedAt: null, hiddenAt: null, ...(input.scenarioId ? { scenarioId: input.scenarioId } : {}) } }),
+    db.comment.findFirst({ where: { questionId: input.questionId }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true, createdAt: true } }),
   ]);
   const pageRows = rootRows.slice(0, COMMENT_PAGE_SIZE);
   const replyRows = pageRows.length ? await findComments(db, { rootId: { in: pageRows.map((row) => row.id) } }) : [];
   const currentForecasts = await currentForecastsOf(db, input.questionId, [...pageRows, ...replyRows].map((row) => row.userId));
-  return { pageRows, replyRows, nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null, total, currentForecasts };
+  return {
+    pageRows,
+    replyRows,
+    nextCursor: rootRows.length > COMMENT_PAGE_SIZE ? pageRows.at(-1)!.id : null,
+    total,
+    currentForecasts,
+    newest: newest && { id: newest.id, createdAt: newest.createdAt.toISOString() },
+  };
 }
 
 /** Drops deleted replies that no longer lead to anything shown. */
