@@ -22,7 +22,7 @@ export interface WorkerSupervision {
   /** This many deaths within `crashWindowMs` (default 5 in 60 s) and the primary gives up. */
   maxCrashes?: number;
   crashWindowMs?: number;
-  /** After SIGTERM, how long the workers get (their own deadline is 25 s) before being killed. */
+  /** After SIGTERM, how long the workers get (their own deadline is 25 s) before being killed (default 27 s: inside systemd's 30). */
   stopDeadlineMs?: number;
 }
 
@@ -38,7 +38,7 @@ export function superviseWorkers(options: WorkerSupervision): void {
   const maxRestartDelayMs = options.maxRestartDelayMs ?? 30_000;
   const maxCrashes = options.maxCrashes ?? 5;
   const crashWindowMs = options.crashWindowMs ?? 60_000;
-  const stopDeadlineMs = options.stopDeadlineMs ?? 30_000;
+  const stopDeadlineMs = options.stopDeadlineMs ?? 27_000;
 
   const listened = new WeakSet<Worker>();
   const deaths: number[] = [];
