@@ -222,24 +222,33 @@ describe("page cache middleware", () => {
   });
 });
 
+/** One page behind `cache`, rendered by `render`, on a server of its own. */
+async function servePage(cache: ReturnType<typeof createPageCache>, render: (res: express.Response) => void) {
+  const app = express();
+  app.use(cache.middleware);
+  app.get("/page", (_req, res) => render(res));
+  const server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const get = async () => {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
+    return { status: response.status, state: response.headers.get("x-page-cache"), body: await response.text() };
+  };
+  return { server, get };
+}
+
 describe("page cache under load shedding", () => {
   it("serves a stale copy as it is while renders are being refused, and refreshes once they are not", async () => {
     let clock = 0;
     let refusing = false;
     let renders = 0;
-    const cache = createPageCache({ now: () => clock, rendersRefused: () => refusing });
-    const app = express();
-    app.use(cache.middleware);
-    app.get("/page", (_req, res) => {
+    const { server, get: getWithStatus } = await servePage(createPageCache({ now: () => clock, rendersRefused: () => refusing }), (res) => {
       renders += 1;
       res.setHeader("Cache-Control", "public, s-maxage=5, stale-while-revalidate=60");
       res.send(`render ${renders}`);
     });
-    const server = app.listen(0, "127.0.0.1");
-    await once(server, "listening");
     const get = async () => {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
-      return { state: response.headers.get("x-page-cache"), body: await response.text() };
+      const { state, body } = await getWithStatus();
+      return { state, body };
     };
     try {
       expect(await get()).toEqual({ state: "MISS", body: "render 1" });
@@ -259,22 +268,13 @@ describe("page cache under load shedding", () => {
     let clock = 0;
     let failing = false;
     let renders = 0;
-    const cache = createPageCache({ now: () => clock });
-    const app = express();
-    app.use(cache.middleware);
-    app.get("/page", (_req, res) => {
+    const { server, get } = await servePage(createPageCache({ now: () => clock }), (res) => {
       renders += 1;
       // As the shedder answers when the loop's delay crossed the line after the cache asked.
-      if (failing) return res.status(503).setHeader("Retry-After", "1").send("busy");
+      if (failing) return void res.status(503).setHeader("Retry-After", "1").send("busy");
       res.setHeader("Cache-Control", "public, s-maxage=5, stale-while-revalidate=60");
       res.send(`render ${renders}`);
     });
-    const server = app.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const get = async () => {
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
-      return { status: response.status, state: response.headers.get("x-page-cache"), body: await response.text() };
-    };
     try {
       expect(await get()).toEqual({ status: 200, state: "MISS", body: "render 1" });
       clock = 10_000;
