@@ -42,29 +42,29 @@ export type CommentOutcome<T> = { ok: true; value: T } | { ok: false; code: Comm
 const refuse = (code: CommentRefusalCode, message: string) => ({ ok: false as const, code, message });
 
 // Nothing in it depends on who reads: the reader's own votes are read apart (votesOf), so that
-// a page of rows can be shared between readers (sharedPages).
+// a page of rows can be shared between readers (sharedPagesOf).
 const COMMENT_SELECT = {
-    id: true,
-    questionId: true,
-    parentId: true,
-    rootId: true,
-    userId: true,
-    body: true,
-    bodyHtml: true,
-    renderVersion: true,
-    scenarioId: true,
-    stance: true,
-    score: true,
-    createdAt: true,
-    editedAt: true,
-    deletedAt: true,
-    hiddenAt: true,
-    hiddenReason: true,
-    user: { select: { username: true, displayName: true, deletedAt: true } },
-    forecast: { select: { probabilities: true } },
-    revisions: { orderBy: { createdAt: "asc" as const }, select: { body: true, createdAt: true } },
-    question: { select: { article: { select: { authorId: true } } } },
-    _count: { select: { credits: true, reports: true, replies: true } },
+  id: true,
+  questionId: true,
+  parentId: true,
+  rootId: true,
+  userId: true,
+  body: true,
+  bodyHtml: true,
+  renderVersion: true,
+  scenarioId: true,
+  stance: true,
+  score: true,
+  createdAt: true,
+  editedAt: true,
+  deletedAt: true,
+  hiddenAt: true,
+  hiddenReason: true,
+  user: { select: { username: true, displayName: true, deletedAt: true } },
+  forecast: { select: { probabilities: true } },
+  revisions: { orderBy: { createdAt: "asc" as const }, select: { body: true, createdAt: true } },
+  question: { select: { article: { select: { authorId: true } } } },
+  _count: { select: { credits: true, reports: true, replies: true } },
 } as const;
 
 type CommentRow = Awaited<ReturnType<typeof findComments>>[number];
