@@ -12,9 +12,19 @@ import { PrismaLibSQL } from "@prisma/adapter-libsql";
  */
 export class OneConnectionLibSQL extends PrismaLibSQL {
   override createClient(config: Parameters<PrismaLibSQL["createClient"]>[0]): Client {
-    return keepOneConnection(super.createClient(config));
+    const client = keepOneConnection(super.createClient(config));
+    // Another process writing the same file (the create-user CLI beside a running server, its
+    // migrations check) holds the write lock for a few milliseconds; without a busy timeout
+    // SQLite refuses our write at once (SQLITE_BUSY) and a reader's save or sign-up fails with a
+    // 500. Waiting blocks this thread while the lock is held, which is rare and short. Runs
+    // before any other statement: the local client executes on call.
+    client.execute(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`).catch(() => undefined);
+    return client;
   }
 }
+
+/** How long a write waits for another process's lock on the file before SQLITE_BUSY. */
+export const SQLITE_BUSY_TIMEOUT_MS = 2_000;
 
 const BEGIN: Record<TransactionMode, string> = { write: "BEGIN IMMEDIATE", read: "BEGIN TRANSACTION READONLY", deferred: "BEGIN DEFERRED" };
 
