@@ -102,7 +102,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   if (workers !== undefined) {
     // In-process pub/sub, rate limits and session revocations would stay inside one worker.
     if (!parsed.data.REDIS_URL) throw new ConfigError("Invalid setting WORKERS: several worker processes need REDIS_URL (they share sockets, rate limits and sign-outs through Redis)");
-    // Our libSQL connection has no busy timeout: a second process writing the file gets SQLITE_BUSY.
+    // Workers writing one SQLite file would contend for its lock on every write, each wait
+    // stalling a worker's thread (libSQL is synchronous): decision 017.
     if (database.provider !== "postgresql") throw new ConfigError("Invalid setting WORKERS: several worker processes need a PostgreSQL DATABASE_URL (they cannot share one SQLite file for writing)");
   }
   return {
