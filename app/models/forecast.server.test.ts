@@ -5,34 +5,14 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, getDb, type Db } from "~/db.server";
 import { aggregateForecasts } from "~/domain/aggregation";
+import { makeScenarioQuestion } from "../../test/model-questions";
 import { postgresSkipReason } from "../../test/test-database";
 import { getCurrentAggregate, listAggregateHistory, listChartHistory } from "./aggregate.server";
 import { ForecastWriter, ForecastWriteError, forecastWriterFor, listUserForecasts, saveForecast, withdrawForecast } from "./forecast.server";
 
 const unique = () => randomBytes(5).toString("hex");
 
-async function makeQuestion(db: Db, options: { scenarios?: number; status?: string; closesAt?: Date } = {}) {
-  const tag = unique();
-  const author = await db.user.create({ data: { username: `author_${tag}`, email: `author_${tag}@example.com`, passwordHash: "x", role: "author" } });
-  const article = await db.article.create({
-    data: { slug: `a-${tag}`, title: "T", dek: "D", summary: "S", body: "B", authorId: author.id, publishedAt: new Date() },
-  });
-  const count = options.scenarios ?? 3;
-  return db.question.create({
-    data: {
-      articleId: article.id,
-      position: 0,
-      kind: "scenarios",
-      title: "Q",
-      description: "D",
-      status: options.status ?? "open",
-      closesAt: options.closesAt,
-      scenarios: {
-        create: Array.from({ length: count }, (_, position) => ({ position, title: `S${position}`, summary: "", whatHappens: "", catalysts: "", timeline: "", thesis: "" })),
-      },
-    },
-  });
-}
+const makeQuestion = async (db: Db, options: { scenarios?: number; status?: string; closesAt?: Date } = {}) => (await makeScenarioQuestion(db, options)).question;
 
 async function makeUsers(db: Db, count: number) {
   const tag = unique();

@@ -1,29 +1,13 @@
 // The live state a socket join starts from, read in one hand-written statement: checked on SQLite
 // and, when TEST_POSTGRES_URL is set, on the run's PostgreSQL database (each test makes its own rows).
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDb, getDb, type Db } from "~/db.server";
+import { makeScenarioQuestion } from "../../test/model-questions";
 import { postgresSkipReason } from "../../test/test-database";
 import { saveForecast } from "./forecast.server";
 import { getQuestionLiveState } from "./question.server";
 
-async function makeQuestion(db: Db) {
-  const tag = randomBytes(5).toString("hex");
-  const author = await db.user.create({ data: { username: `live_${tag}`, email: `live_${tag}@example.com`, passwordHash: "x", role: "author" } });
-  const article = await db.article.create({ data: { slug: `live-${tag}`, title: "T", dek: "D", summary: "S", body: "B", authorId: author.id, publishedAt: new Date() } });
-  const question = await db.question.create({
-    data: {
-      articleId: article.id,
-      position: 0,
-      kind: "scenarios",
-      title: "Q",
-      description: "D",
-      revealCrowd: "after_forecast",
-      scenarios: { create: [0, 1].map((position) => ({ position, title: `S${position}`, summary: "", whatHappens: "", catalysts: "", timeline: "", thesis: "" })) },
-    },
-  });
-  return { question, author };
-}
+const makeQuestion = (db: Db) => makeScenarioQuestion(db, { scenarios: 2, revealCrowd: "after_forecast" });
 
 function describeLiveState(name: string, dbOf: () => Db) {
   describe(`a question's live state on ${name}`, () => {
