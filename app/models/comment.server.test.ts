@@ -7,6 +7,7 @@ import type { Role } from "~/auth/account-forms";
 import { createDb, getDb, type Db } from "~/db.server";
 import { CHANGED_MIND_WINDOW_MS, COMMENT_PAGE_SIZE, type CommentSort } from "~/domain/comment";
 import { COMMENT_RENDER_VERSION } from "~/domain/comment-markdown";
+import { makeScenarioQuestion } from "../../test/model-questions";
 import { postgresSkipReason } from "../../test/test-database";
 import {
   countCommentsOf,
@@ -30,26 +31,7 @@ import { deleteAccount } from "./user.server";
 const unique = () => randomBytes(5).toString("hex");
 
 async function makeQuestion(db: Db, options: { scenarios?: number; revealCrowd?: "always" | "after_forecast"; published?: boolean } = {}) {
-  const tag = unique();
-  const author = await db.user.create({ data: { username: `author_${tag}`, email: `author_${tag}@example.com`, passwordHash: "x", role: "author" } });
-  const article = await db.article.create({
-    data: { slug: `a-${tag}`, title: "T", dek: "D", summary: "S", body: "B", authorId: author.id, publishedAt: options.published === false ? null : new Date() },
-  });
-  const count = options.scenarios ?? 3;
-  const question = await db.question.create({
-    data: {
-      articleId: article.id,
-      position: 0,
-      kind: "scenarios",
-      title: `Q ${tag}`,
-      description: "D",
-      revealCrowd: options.revealCrowd ?? "always",
-      scenarios: {
-        create: Array.from({ length: count }, (_, position) => ({ position, title: `S${position}`, summary: "", whatHappens: "", catalysts: "", timeline: "", thesis: "" })),
-      },
-    },
-    include: { scenarios: { orderBy: { position: "asc" } } },
-  });
+  const { question, author } = await makeScenarioQuestion(db, options);
   return { ...question, author: { id: author.id, role: "author" as Role } };
 }
 
